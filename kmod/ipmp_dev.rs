@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0
+//! IPMP for Linux: IP network multipathing group devices.
+//!
+//! `ip link add itops0 type ipmp` creates a group device;
+//! `ip link set net0 master itops0` makes an Ethernet device one of its
+//! members. Members keep their own MAC addresses and may carry their own
+//! (test) addresses; the group device carries the data addresses.
+//!
+//! Layout: `link` (link kind and device ops), `group` (membership and the
+//! RCU member table), `xmit`/`rx` (fast path), `notifier` (member device
+//! events); `netdev`, `skb`, `rcu`, `rtnl` are the thin safe layer over the
+//! raw `bindings`.
+
+use kernel::prelude::*;
+
+mod bindings;
+mod group;
+mod link;
+mod netdev;
+mod notifier;
+mod rcu;
+mod rtnl;
+mod rx;
+mod skb;
+mod xmit;
+
+module! {
+    type: IpmpModule,
+    name: "ipmp",
+    author: "IPMP for Linux developers",
+    description: "IP network multipathing (IPMP) group devices",
+    license: "GPL",
+    alias: ["rtnl-link-ipmp"],
+}
+
+struct IpmpModule {
+    // Dropped in declaration order: first the link kind (deleting every
+    // group and releasing its members), then the notifier.
+    _link: link::Registration,
+    _notifier: notifier::Registration,
+}
+
+impl kernel::Module for IpmpModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let notifier = notifier::Registration::new()?;
+        let link = link::Registration::new()?;
+        pr_info!("loaded: link kind \"ipmp\"\n");
+        Ok(Self {
+            _link: link,
+            _notifier: notifier,
+        })
+    }
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Thin wrappers for kernel static-inline functions and macros that bindgen
+ * cannot turn into callable symbols. No logic lives here: each wrapper is one
+ * call, and the Rust side (kmod/netdev.rs, skb.rs, rcu.rs) documents the
+ * contracts.
+ */
+#ifndef IPMP_HELPERS_H
+#define IPMP_HELPERS_H
+
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+
+void *ipmp_netdev_priv(const struct net_device *dev);
+void ipmp_netdev_setup_bits(struct net_device *dev);
+bool ipmp_netif_running(const struct net_device *dev);
+bool ipmp_netif_carrier_ok(const struct net_device *dev);
+void ipmp_eth_hw_addr_random(struct net_device *dev);
+struct net_device *ipmp_notifier_info_to_dev(void *info);
+void ipmp_assert_rtnl(void);
+
+void ipmp_rcu_read_lock(void);
+void ipmp_rcu_read_unlock(void);
+void *ipmp_rcu_dereference(void *const *slot);
+void *ipmp_rtnl_dereference(void *const *slot);
+void ipmp_rcu_assign_pointer(void **slot, void *val);
+
+u32 ipmp_skb_get_hash(struct sk_buff *skb);
+int ipmp_skb_cow_head(struct sk_buff *skb);
+void ipmp_skb_set_dev(struct sk_buff *skb, struct net_device *dev);
+int ipmp_dev_queue_xmit(struct sk_buff *skb);
+void ipmp_kfree_skb(struct sk_buff *skb);
+void ipmp_tx_ok(struct net_device *dev, unsigned int len);
+void ipmp_tx_dropped(struct net_device *dev);
+
+#endif

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The `ipmp` link kind: `rtnl_link_ops`, `net_device_ops` and the C-ABI
+//! adapters that turn the kernel's callbacks into calls of safe functions.
+//!
+//! Every adapter runs in a context the kernel documents: `setup` from
+//! `alloc_netdev()` (RTNL held for rtnetlink-created devices, device not
+//! yet registered), `ndo_init`/`ndo_uninit`/`ndo_add_slave`/`ndo_del_slave`
+//! under RTNL, `ndo_start_xmit` in softirq or process context with BHs off
+//! and under `rcu_read_lock_bh()`.
+
+use crate::bindings::raw;
+use crate::group::{self, Group, IpmpDev};
+use crate::netdev::{ExtAck, NetDev};
+use crate::rtnl::Rtnl;
+use crate::skb::SkBuff;
+use crate::xmit;
+use core::{cell::UnsafeCell, ffi::c_int};
+use kernel::{error::to_result, prelude::*};
+
+/// A C operations table in a `static`.
+///
+/// The kernel writes into `rtnl_link_ops` (its list head) while registering
+/// it, so the table must be mutable memory; Rust code never touches it
+/// after start-up.
+#[repr(transparent)]
+pub(crate) struct OpsTable<T>(UnsafeCell<T>);
+
+// SAFETY: Rust never reads or writes the contents after module init; the
+// kernel serialises its own accesses (registration under RTNL/its locks).
+unsafe impl<T> Sync for OpsTable<T> {}
+
+impl<T> OpsTable<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(UnsafeCell::new(value))
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut T {
+        self.0.get()
+    }
+}
+
+static NETDEV_OPS: OpsTable<raw::net_device_ops> = OpsTable::new(raw::net_device_ops {
+    ndo_init: Some(ndo_init),
+    ndo_uninit: Some(ndo_uninit),
+    ndo_start_xmit: Some(ndo_start_xmit),
+    ndo_add_slave: Some(ndo_add_slave),
+    ndo_del_slave: Some(ndo_del_slave),
+    ndo_get_stats64: Some(raw::dev_get_tstats64),
+    ndo_set_mac_address: Some(raw::eth_mac_addr),
+    ndo_validate_addr: Some(raw::eth_validate_addr),
+    // SAFETY: all-zero is the valid "no callback" value for every other
+    // field (NULL function pointers).
+    ..unsafe { core::mem::zeroed() }
+});
+
+static LINK_OPS: OpsTable<raw::rtnl_link_ops> = OpsTable::new(raw::rtnl_link_ops {
+    kind: c"ipmp".as_ptr().cast(),
+    priv_size: core::mem::size_of::<Group>(),
+    setup: Some(setup),
+    // SAFETY: all-zero is the valid default for every other field (no
+    // attributes, NULL callbacks, empty list head filled at registration).
+    ..unsafe { core::mem::zeroed() }
+});
+
+/// The link ops, to recognise ipmp devices by their `rtnl_link_ops`.
+pub(crate) fn link_ops() -> *const raw::rtnl_link_ops {
+    LINK_OPS.as_ptr()
+}
+
+/// The registered link kind; dropping it deletes every ipmp device.
+pub(crate) struct Registration(());
+
+impl Registration {
+    /// Registers the `ipmp` link kind.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: the ops table is a static that lives as long as the
+        // module and is unregistered in `drop`.
+        to_result(unsafe { raw::rtnl_link_register(LINK_OPS.as_ptr()) })?;
+        Ok(Self(()))
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: registered in `new`. This deletes all devices of the kind
+        // in every namespace (their `ndo_uninit` releases the members) and
+        // waits until none of our callbacks can run any more.
+        unsafe { raw::rtnl_link_unregister(LINK_OPS.as_ptr()) };
+    }
+}
+
+/// `rtnl_link_ops::setup`: called by `alloc_netdev()` on zeroed memory.
+unsafe extern "C" fn setup(dev: *mut raw::net_device) {
+    // SAFETY: a freshly allocated, unregistered net_device that nothing
+    // else uses yet.
+    unsafe {
+        raw::ether_setup(dev);
+        (*dev).netdev_ops = NETDEV_OPS.as_ptr();
+        (*dev).needs_free_netdev = true;
+        (*dev).flags |= raw::net_device_flags_IFF_MASTER;
+        (*dev).max_mtu = 65535;
+        raw::ipmp_netdev_setup_bits(dev);
+        raw::ipmp_eth_hw_addr_random(dev);
+        // The private area is `priv_size` bytes reserved for a `Group`
+        // (suitably aligned by alloc_netdev: NETDEV_ALIGN).
+        raw::ipmp_netdev_priv(dev).cast::<Group>().write(Group::new());
+    }
+}
+
+/// Runs `f` with the ipmp device and an RTNL token, turning its result
+/// into an errno.
+///
+/// # Safety
+/// `dev` is a live ipmp device and the caller holds RTNL.
+unsafe fn with_rtnl(dev: *mut raw::net_device, f: impl FnOnce(&IpmpDev, &mut Rtnl) -> Result) -> c_int {
+    // SAFETY: guaranteed by the caller.
+    let (ipmp, mut rtnl) = unsafe { (IpmpDev::from_raw(dev), Rtnl::assume_held()) };
+    match f(ipmp, &mut rtnl) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+unsafe extern "C" fn ndo_init(dev: *mut raw::net_device) -> c_int {
+    // SAFETY: register_netdevice() calls ndo_init under RTNL on our device.
+    unsafe {
+        with_rtnl(dev, |ipmp, rtnl| {
+            ipmp.group().init(rtnl)?;
+            ipmp.netdev().set_carrier(false);
+            Ok(())
+        })
+    }
+}
+
+unsafe extern "C" fn ndo_uninit(dev: *mut raw::net_device) {
+    // SAFETY: unregister_netdevice() calls ndo_uninit under RTNL.
+    unsafe {
+        with_rtnl(dev, |ipmp, rtnl| {
+            group::remove_all_members(ipmp, rtnl);
+            ipmp.group().destroy(rtnl);
+            Ok(())
+        })
+    };
+}
+
+unsafe extern "C" fn ndo_add_slave(
+    dev: *mut raw::net_device,
+    slave: *mut raw::net_device,
+    extack: *mut raw::netlink_ext_ack,
+) -> c_int {
+    // SAFETY: rtnetlink's do_set_master() calls this under RTNL with two
+    // live devices and the request's extack (or NULL).
+    unsafe {
+        with_rtnl(dev, |ipmp, rtnl| {
+            let mut extack = ExtAck::from_raw(extack);
+            group::add_member(ipmp, NetDev::from_raw(slave), &mut extack, rtnl)
+        })
+    }
+}
+
+unsafe extern "C" fn ndo_del_slave(dev: *mut raw::net_device, slave: *mut raw::net_device) -> c_int {
+    // SAFETY: called under RTNL with two live devices.
+    unsafe { with_rtnl(dev, |ipmp, rtnl| group::remove_member(ipmp, NetDev::from_raw(slave), rtnl)) }
+}
+
+unsafe extern "C" fn ndo_start_xmit(skb: *mut raw::sk_buff, dev: *mut raw::net_device) -> raw::netdev_tx_t {
+    // SAFETY: the core hands us a valid skb (now ours) for our live device.
+    if let Some(skb) = unsafe { SkBuff::from_raw(skb) } {
+        // SAFETY: see above.
+        xmit::transmit(unsafe { IpmpDev::from_raw(dev) }, skb);
+    }
+    raw::netdev_tx_NETDEV_TX_OK
+}

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Safe views of `struct net_device` and `struct netlink_ext_ack`.
+//!
+//! The logic files (`group`, `xmit`, `notifier`) work with `&NetDev` and
+//! never with raw pointers. What a method needs (RTNL, a live device) is
+//! in its signature or in the type's invariants.
+
+use crate::bindings::raw;
+use crate::rtnl::Rtnl;
+use core::{ffi::c_void, fmt, ptr::addr_of};
+use kernel::{error::to_result, prelude::*, types::Opaque};
+
+/// Length of an Ethernet hardware address.
+pub(crate) const ETH_ALEN: usize = 6;
+
+/// A registered (or registering) network device.
+///
+/// # Invariants
+/// The wrapped `net_device` stays allocated for as long as a `&NetDev` to
+/// it exists: callers obtain one from a kernel callback that guarantees
+/// this, or from a member entry whose device is released (under RTNL,
+/// followed by a grace period) before the kernel frees it.
+#[repr(transparent)]
+pub(crate) struct NetDev(Opaque<raw::net_device>);
+
+/// Signature of an rx_handler.
+pub(crate) type RxHandler = unsafe extern "C" fn(*mut *mut raw::sk_buff) -> raw::rx_handler_result_t;
+
+impl NetDev {
+    /// # Safety
+    /// `ptr` points to a `net_device` that stays allocated for `'a`.
+    pub(crate) unsafe fn from_raw<'a>(ptr: *mut raw::net_device) -> &'a NetDev {
+        // CAST: `NetDev` is a transparent wrapper of the C struct.
+        // SAFETY: non-null and live for 'a by the caller's guarantee.
+        // INVARIANT: ditto.
+        unsafe { &*ptr.cast::<NetDev>() }
+    }
+
+    /// The raw pointer, for the wrapper layer.
+    pub(crate) fn as_raw(&self) -> *mut raw::net_device {
+        self.0.get()
+    }
+
+    /// The interface name, copied (a rename may change it concurrently;
+    /// the copy is for messages).
+    pub(crate) fn name(&self) -> DevName {
+        let mut out = DevName([0; 16]);
+        // SAFETY: the device is live (type invariant); `name` is a
+        // fixed-size array inside it, read bytewise like `%s` would.
+        let name = unsafe { addr_of!((*self.as_raw()).name) }.cast::<u8>();
+        for (i, b) in out.0.iter_mut().enumerate().take(15) {
+            // SAFETY: `i < 15 < IFNAMSIZ`, within the array.
+            *b = unsafe { name.add(i).read_volatile() };
+            if *b == 0 {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Current MTU.
+    pub(crate) fn mtu(&self) -> u32 {
+        // SAFETY: live device; `READ_ONCE(dev->mtu)` equivalent.
+        unsafe { addr_of!((*self.as_raw()).mtu).read_volatile() }
+    }
+
+    /// `IFF_*` interface flags.
+    pub(crate) fn flags(&self) -> u32 {
+        // SAFETY: live device; a racy read of flags, as the kernel does.
+        unsafe { addr_of!((*self.as_raw()).flags).read_volatile() }
+    }
+
+    /// `ARPHRD_*` link type.
+    pub(crate) fn link_type(&self) -> u16 {
+        // SAFETY: live device; `type` changes only under RTNL with
+        // NETDEV_PRE_TYPE_CHANGE, which a group refuses for its members.
+        unsafe { (*self.as_raw()).type_ }
+    }
+
+    /// Hardware address length.
+    pub(crate) fn addr_len(&self) -> u8 {
+        // SAFETY: live device.
+        unsafe { (*self.as_raw()).addr_len }
+    }
+
+    /// Whether this is an Ethernet device (type and address length).
+    pub(crate) fn is_ethernet(&self) -> bool {
+        self.link_type() == raw::ARPHRD_ETHER as u16 && usize::from(self.addr_len()) == ETH_ALEN
+    }
+
+    /// Whether this is a loopback device.
+    pub(crate) fn is_loopback(&self) -> bool {
+        self.flags() & raw::net_device_flags_IFF_LOOPBACK != 0
+    }
+
+    /// The Ethernet hardware address.
+    pub(crate) fn hw_addr(&self) -> [u8; ETH_ALEN] {
+        let mut out = [0u8; ETH_ALEN];
+        // SAFETY: live device; `dev_addr` points to at least `addr_len`
+        // bytes, and callers only ask Ethernet devices (addr_len 6).
+        let src = unsafe { (*self.as_raw()).dev_addr };
+        if !src.is_null() && usize::from(self.addr_len()) >= ETH_ALEN {
+            // SAFETY: 6 readable bytes as checked above; `out` is distinct.
+            unsafe { core::ptr::copy_nonoverlapping(src, out.as_mut_ptr(), ETH_ALEN) };
+        }
+        out
+    }
+
+    /// Administratively up (`netif_running()`).
+    pub(crate) fn is_running(&self) -> bool {
+        // SAFETY: live device; a test_bit on its state.
+        unsafe { raw::ipmp_netif_running(self.as_raw()) }
+    }
+
+    /// Has carrier (`netif_carrier_ok()`).
+    pub(crate) fn has_carrier(&self) -> bool {
+        // SAFETY: live device; a test_bit on its state.
+        unsafe { raw::ipmp_netif_carrier_ok(self.as_raw()) }
+    }
+
+    /// Up and with carrier: able to carry traffic.
+    pub(crate) fn is_usable(&self) -> bool {
+        self.is_running() && self.has_carrier()
+    }
+
+    /// Turns carrier on or off (emits the usual link events on change).
+    pub(crate) fn set_carrier(&self, on: bool) {
+        // SAFETY: live device; both functions may be called in any context
+        // and are no-ops when the state does not change.
+        unsafe {
+            if on {
+                raw::netif_carrier_on(self.as_raw())
+            } else {
+                raw::netif_carrier_off(self.as_raw())
+            }
+        }
+    }
+
+    /// Sets the MTU ceiling the core enforces for `ip link set mtu`.
+    pub(crate) fn set_max_mtu(&self, max: u32, _rtnl: &Rtnl) {
+        // SAFETY: live device; `max_mtu` is read by dev_set_mtu() under
+        // RTNL, which we hold.
+        unsafe { (*self.as_raw()).max_mtu = max };
+    }
+
+    /// `dev_set_mtu()`: validates against min/max and notifies.
+    pub(crate) fn set_mtu(&self, mtu: u32, _rtnl: &Rtnl) -> Result {
+        let mtu = i32::try_from(mtu).map_err(|_| EINVAL)?;
+        // SAFETY: live device, RTNL held as dev_set_mtu() requires.
+        to_result(unsafe { raw::dev_set_mtu(self.as_raw(), mtu) })
+    }
+
+    /// The master (upper) device this one is enslaved to, if any.
+    pub(crate) fn master<'a>(&'a self, _rtnl: &'a Rtnl) -> Option<&'a NetDev> {
+        // SAFETY: live device, RTNL held as the function requires.
+        let m = unsafe { raw::netdev_master_upper_dev_get(self.as_raw()) };
+        // SAFETY: the upper link (and so the upper device) cannot go away
+        // while RTNL is held, which it is for 'a.
+        (!m.is_null()).then(|| unsafe { NetDev::from_raw(m) })
+    }
+
+    /// Whether some rx_handler (bridge, bond, team, macvlan, ipmp…) is
+    /// already registered on this device.
+    pub(crate) fn rx_handler_busy(&self, _rtnl: &Rtnl) -> bool {
+        // SAFETY: live device, RTNL held as the function requires.
+        unsafe { raw::netdev_is_rx_handler_busy(self.as_raw()) }
+    }
+
+    /// Registers `handler` with `data` as this device's rx_handler.
+    pub(crate) fn register_rx_handler(&self, handler: RxHandler, data: *mut c_void, _rtnl: &Rtnl) -> Result {
+        // SAFETY: live device, RTNL held; `handler` is a valid function for
+        // the module's lifetime and the caller keeps `data` alive until
+        // `unregister_rx_handler()` returns.
+        to_result(unsafe { raw::netdev_rx_handler_register(self.as_raw(), Some(handler), data) })
+    }
+
+    /// Unregisters the rx_handler; on return (it calls `synchronize_net()`)
+    /// no CPU runs the handler with the old data any more.
+    pub(crate) fn unregister_rx_handler(&self, _rtnl: &Rtnl) {
+        // SAFETY: live device, RTNL held.
+        unsafe { raw::netdev_rx_handler_unregister(self.as_raw()) }
+    }
+
+    /// The rx_handler data if `handler` is this device's rx_handler.
+    pub(crate) fn rx_handler_data(&self, handler: RxHandler, _rtnl: &Rtnl) -> Option<*mut c_void> {
+        let dev = self.as_raw();
+        // SAFETY: live device; both fields are `__rcu` pointers that only
+        // change under RTNL, which we hold, so `rtnl_dereference()` applies.
+        // CAST: a function pointer slot read as a data pointer of the same size.
+        let (h, data) = unsafe {
+            (
+                raw::ipmp_rtnl_dereference(addr_of!((*dev).rx_handler).cast()),
+                raw::ipmp_rtnl_dereference(addr_of!((*dev).rx_handler_data).cast()),
+            )
+        };
+        (h == handler as *mut c_void).then_some(data)
+    }
+
+    /// Makes `master` this device's master upper device.
+    pub(crate) fn link_master(&self, master: &NetDev, extack: &mut ExtAck, _rtnl: &Rtnl) -> Result {
+        // SAFETY: both devices live, RTNL held; extack may be null.
+        to_result(unsafe {
+            raw::netdev_master_upper_dev_link(
+                self.as_raw(),
+                master.as_raw(),
+                core::ptr::null_mut(),
+                core::ptr::null_mut(),
+                extack.as_raw(),
+            )
+        })
+    }
+
+    /// Undoes `link_master()`.
+    pub(crate) fn unlink_master(&self, master: &NetDev, _rtnl: &Rtnl) {
+        // SAFETY: both devices live, linked, RTNL held.
+        unsafe { raw::netdev_upper_dev_unlink(self.as_raw(), master.as_raw()) }
+    }
+
+    /// Counts one transmitted packet of `len` bytes (per-CPU tstats).
+    pub(crate) fn count_tx(&self, len: u32) {
+        // SAFETY: live device whose `pcpu_stat_type` is TSTATS, so the core
+        // allocated `tstats`; the helper is per-CPU and IRQ-safe.
+        unsafe { raw::ipmp_tx_ok(self.as_raw(), len) }
+    }
+
+    /// Counts one dropped transmit (core stats, shown by `ip -s link`).
+    pub(crate) fn count_tx_dropped(&self) {
+        // SAFETY: live device; the helper allocates core stats lazily and
+        // is safe in any context.
+        unsafe { raw::ipmp_tx_dropped(self.as_raw()) }
+    }
+}
+
+impl PartialEq for NetDev {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::eq(self, other)
+    }
+}
+
+/// A copied interface name, printable with `{}`.
+pub(crate) struct DevName([u8; 16]);
+
+impl fmt::Display for DevName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let len = self.0.iter().position(|&b| b == 0).unwrap_or(self.0.len());
+        for &b in &self.0[..len] {
+            f.write_char(if b.is_ascii_graphic() { char::from(b) } else { '?' })?;
+        }
+        Ok(())
+    }
+}
+
+use core::fmt::Write as _;
+
+/// The extended-ACK of a netlink request, for error messages that
+/// `ip` prints after "Error:". May be absent (null) for in-kernel callers.
+pub(crate) struct ExtAck(*mut raw::netlink_ext_ack);
+
+impl ExtAck {
+    /// # Safety
+    /// `ptr` is null or a valid `netlink_ext_ack` for as long as the value
+    /// lives, not used by anyone else meanwhile.
+    pub(crate) unsafe fn from_raw(ptr: *mut raw::netlink_ext_ack) -> Self {
+        Self(ptr)
+    }
+
+    fn as_raw(&mut self) -> *mut raw::netlink_ext_ack {
+        self.0
+    }
+
+    /// Sets the message, formatted like `NL_SET_ERR_MSG_FMT()` into the
+    /// extack's own buffer (truncated to `NETLINK_MAX_FMTMSG_LEN - 1`).
+    pub(crate) fn set(&mut self, args: fmt::Arguments<'_>) {
+        // SAFETY: valid or null by the constructor's contract, and ours alone.
+        let Some(ack) = (unsafe { self.0.as_mut() }) else {
+            return;
+        };
+        let buf = &mut ack._msg_buf;
+        let mut w = BufWriter { buf: &mut buf[..], pos: 0 };
+        let _ = w.write_fmt(args);
+        let end = w.pos;
+        if let Some(nul) = buf.get_mut(end) {
+            *nul = 0;
+            ack._msg = buf.as_ptr();
+        }
+    }
+}
+
+/// Formats into a byte buffer, truncating, keeping room for a NUL.
+struct BufWriter<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl fmt::Write for BufWriter<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = self.buf.len().saturating_sub(1 + self.pos);
+        let n = s.len().min(room);
+        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.pos..self.pos + n), s.as_bytes().get(..n)) {
+            dst.copy_from_slice(src);
+            self.pos += n;
+        }
+        Ok(())
+    }
+}

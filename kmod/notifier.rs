@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Netdevice notifier: follows what happens to member devices.
+//!
+//! - NETDEV_UNREGISTER: the member leaves its group (before the kernel
+//!   frees it; this is what keeps `Member::dev` valid).
+//! - NETDEV_UP/DOWN/CHANGE (carrier) and NETDEV_CHANGEMTU: the group's
+//!   carrier and MTU are recomputed.
+//! - NETDEV_PRE_TYPE_CHANGE: refused; members stay Ethernet.
+
+use crate::bindings::raw;
+use crate::group::{self, IpmpDev};
+use crate::netdev::NetDev;
+use crate::rtnl::Rtnl;
+use core::ffi::{c_int, c_void};
+use kernel::{error::to_result, prelude::*};
+
+static NOTIFIER: crate::link::OpsTable<raw::notifier_block> = crate::link::OpsTable::new(raw::notifier_block {
+    notifier_call: Some(netdev_event),
+    // SAFETY: all-zero is the valid initial state (no next, priority 0).
+    ..unsafe { core::mem::zeroed() }
+});
+
+/// The registered notifier; unregistered on drop.
+pub(crate) struct Registration(());
+
+impl Registration {
+    /// Registers the netdevice notifier.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: a static block that outlives the registration. The kernel
+        // replays REGISTER/UP events for existing devices, which we ignore
+        // since no device is a member yet.
+        to_result(unsafe { raw::register_netdevice_notifier(NOTIFIER.as_ptr()) })?;
+        Ok(Self(()))
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // SAFETY: registered in `new`.
+        unsafe { raw::unregister_netdevice_notifier(NOTIFIER.as_ptr()) };
+    }
+}
+
+/// What the notifier does with one event for one member.
+enum Action {
+    Release,
+    Refresh,
+    Refuse,
+    Nothing,
+}
+
+fn action(event: u32) -> Action {
+    match event {
+        raw::netdev_cmd_NETDEV_UNREGISTER => Action::Release,
+        raw::netdev_cmd_NETDEV_UP
+        | raw::netdev_cmd_NETDEV_DOWN
+        | raw::netdev_cmd_NETDEV_CHANGE
+        | raw::netdev_cmd_NETDEV_CHANGEMTU => Action::Refresh,
+        raw::netdev_cmd_NETDEV_PRE_TYPE_CHANGE => Action::Refuse,
+        _ => Action::Nothing,
+    }
+}
+
+unsafe extern "C" fn netdev_event(_nb: *mut raw::notifier_block, event: usize, info: *mut c_void) -> c_int {
+    // SAFETY: netdevice notifiers receive a `netdev_notifier_info` whose
+    // device is live for the duration of the call, and run under RTNL.
+    let (dev, mut rtnl) = unsafe { (NetDev::from_raw(raw::ipmp_notifier_info_to_dev(info)), Rtnl::assume_held()) };
+    let Ok(event) = u32::try_from(event) else {
+        return raw::NOTIFY_DONE as c_int;
+    };
+    let Some(member) = group::member_of(dev, &rtnl) else {
+        return raw::NOTIFY_DONE as c_int;
+    };
+    let group_dev: *mut raw::net_device = member.group().netdev().as_raw();
+    // SAFETY: the group of a member is live while the member is in it,
+    // which it is until `remove_member` below, under the RTNL we hold.
+    let ipmp = unsafe { IpmpDev::from_raw(group_dev) };
+    match action(event) {
+        Action::Release => {
+            let _ = group::remove_member(ipmp, dev, &mut rtnl);
+        }
+        Action::Refresh => group::refresh_link_state(ipmp, &rtnl),
+        // notifier_from_errno(-EBUSY)
+        Action::Refuse => return (raw::NOTIFY_STOP_MASK | EBUSY.to_errno().unsigned_abs()) as c_int,
+        Action::Nothing => {}
+    }
+    raw::NOTIFY_DONE as c_int
+}

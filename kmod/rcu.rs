@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+//! RCU read-side guard and an RCU-published owning pointer.
+//!
+//! The 6.12 `kernel` crate has no RCU abstraction; this is the minimum the
+//! module needs. Writers replace the published value under RTNL and wait a
+//! grace period (`synchronize_net()`) before the old value can be reused or
+//! freed; readers dereference it inside an [`RcuGuard`] and may not keep the
+//! reference beyond it.
+
+use crate::bindings::raw;
+use crate::rtnl::Rtnl;
+use core::{cell::UnsafeCell, ffi::c_void, marker::PhantomData};
+use kernel::prelude::*;
+
+/// An RCU read-side critical section, from `new()` until drop.
+pub(crate) struct RcuGuard {
+    /// Not `Send`: the critical section belongs to this CPU/thread.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl RcuGuard {
+    /// Enters a read-side critical section (`rcu_read_lock()`).
+    pub(crate) fn new() -> Self {
+        // SAFETY: `rcu_read_lock()` may be called in any context and nests.
+        unsafe { raw::ipmp_rcu_read_lock() };
+        Self {
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl Drop for RcuGuard {
+    fn drop(&mut self) {
+        // SAFETY: paired with the `rcu_read_lock()` of `new()`, on the same
+        // thread since the guard is not `Send`.
+        unsafe { raw::ipmp_rcu_read_unlock() };
+    }
+}
+
+/// An optional `KBox<T>` published with `rcu_assign_pointer()`.
+///
+/// # Invariants
+/// `ptr` is null or comes from `KBox::into_raw` and is owned by this value.
+/// It is only replaced under RTNL.
+pub(crate) struct RcuBox<T> {
+    ptr: UnsafeCell<*mut T>,
+}
+
+// SAFETY: readers only get `&T` (so `T: Sync`), and the box may be replaced
+// and dropped from another thread than the one that made it (so `T: Send`).
+unsafe impl<T: Send + Sync> Sync for RcuBox<T> {}
+// SAFETY: as above; the value owns its `T`.
+unsafe impl<T: Send + Sync> Send for RcuBox<T> {}
+
+impl<T> RcuBox<T> {
+    /// An empty (null) pointer.
+    pub(crate) const fn empty() -> Self {
+        // INVARIANT: null is allowed.
+        Self {
+            ptr: UnsafeCell::new(core::ptr::null_mut()),
+        }
+    }
+
+    fn slot(&self) -> *mut *mut c_void {
+        // CAST: `*mut T` and `*mut c_void` have the same layout.
+        self.ptr.get().cast()
+    }
+
+    /// The published value, for a reader inside an RCU critical section.
+    pub(crate) fn read<'a>(&'a self, _rcu: &'a RcuGuard) -> Option<&'a T> {
+        // SAFETY: the slot is a valid pointer-sized location, read with
+        // `rcu_dereference()` inside the caller's read-side section.
+        let p = unsafe { raw::ipmp_rcu_dereference(self.slot()) }.cast::<T>();
+        // SAFETY: by the type invariant `p` is null or a live `KBox`; a writer
+        // that replaces it waits a grace period before freeing it, which
+        // cannot end while the guard (borrowed for 'a) is alive.
+        unsafe { p.as_ref() }
+    }
+
+    /// The published value, for the writer side holding RTNL.
+    pub(crate) fn read_rtnl<'a>(&'a self, _rtnl: &'a Rtnl) -> Option<&'a T> {
+        // SAFETY: valid slot; `rtnl_dereference()` checks RTNL with lockdep.
+        let p = unsafe { raw::ipmp_rtnl_dereference(self.slot()) }.cast::<T>();
+        // SAFETY: only an RTNL holder replaces the value, and this thread
+        // holds RTNL while 'a lasts, so the box stays alive.
+        unsafe { p.as_ref() }
+    }
+
+    /// Publishes `new`, waits until no reader can still see the old value,
+    /// and hands the old value back to the caller, who now owns it alone.
+    ///
+    /// Sleeps (`synchronize_net()`): control path only.
+    pub(crate) fn replace(&self, new: Option<KBox<T>>, _rtnl: &mut Rtnl) -> Option<KBox<T>> {
+        let new_ptr = new.map_or(core::ptr::null_mut(), KBox::into_raw);
+        // SAFETY: RTNL is held (token), so this thread is the only writer;
+        // reading the slot without a barrier is then allowed.
+        let old = unsafe { *self.ptr.get() };
+        // SAFETY: valid slot; `rcu_assign_pointer()` orders the
+        // initialisation of `*new_ptr` before its publication.
+        // INVARIANT: `new_ptr` is null or from `KBox::into_raw`.
+        unsafe { raw::ipmp_rcu_assign_pointer(self.slot(), new_ptr.cast()) };
+        if old.is_null() {
+            return None;
+        }
+        // SAFETY: plain function call; RTNL holders may sleep.
+        unsafe { raw::synchronize_net() };
+        // SAFETY: `old` came from `KBox::into_raw` (type invariant), is no
+        // longer published, and the grace period above ended every reader
+        // that could have seen it.
+        Some(unsafe { KBox::from_raw(old) })
+    }
+}
+
+impl<T> Drop for RcuBox<T> {
+    fn drop(&mut self) {
+        let p = *self.ptr.get_mut();
+        if !p.is_null() {
+            // SAFETY: we own `p` (type invariant), and `&mut self` means no
+            // reader borrows from this box any more.
+            drop(unsafe { KBox::from_raw(p) });
+        }
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Install everything this project needs on a fresh Debian 12 machine:
+# the LLVM toolchain and kernel source for a Rust-enabled kernel, the VM
+# runner (virtme-ng + qemu), and the tools the VM scenarios run in the guest
+# (the guest sees the host's root file system).
+#
+# Idempotent: a second run only checks. Usage: scripts/setup.sh
+set -euo pipefail
+
+APT_PACKAGES=(
+    # kernel build
+    linux-source-6.12 clang lld llvm libclang-dev flex bison bc libelf-dev
+    libssl-dev cpio dwarves make python3 xz-utils rsync
+    # VM runner
+    qemu-system-x86 udev
+    # tools used inside the guest
+    kmod iproute2 iputils-ping iperf3 tcpdump ethtool procps psmisc
+    bridge-utils libteam-utils socat ndisc6
+)
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    log "apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+    log "rustup component add rust-src"
+    rustup component add rust-src
+fi
+
+if ! command -v bindgen >/dev/null 2>&1; then
+    log "cargo install bindgen-cli"
+    cargo install --locked bindgen-cli
+fi
+
+if ! command -v vng >/dev/null 2>&1; then
+    log "pip install virtme-ng"
+    pip install -q virtme-ng
+fi
+
+log "versions:"
+printf '    %-10s %s\n' \
+    kernel "$(dpkg-query -W -f='${Version}' linux-source-6.12)" \
+    rustc "$(rustc --version)" \
+    bindgen "$(bindgen --version 2>&1 | head -1)" \
+    clang "$(clang --version | head -1)" \
+    qemu "$(qemu-system-x86_64 --version | head -1)" \
+    vng "$(vng --version 2>&1 | head -1)" >&2
