@@ -261,7 +261,7 @@ pub(crate) fn add_member(ipmp: &IpmpDev, dev: &NetDev, extack: &mut ExtAck, rtnl
     }
     if !dev.is_ethernet() {
         extack.set(format_args!(
-            "{} is not an Ethernet device (link type {}): IPMP members must be Ethernet",
+            "{} is not Ethernet (link type {}): IPMP members must be Ethernet",
             dev.name(),
             dev.link_type()
         ));
@@ -276,10 +276,7 @@ pub(crate) fn add_member(ipmp: &IpmpDev, dev: &NetDev, extack: &mut ExtAck, rtnl
         return Err(EBUSY);
     }
     if dev.rx_handler_busy(rtnl) {
-        extack.set(format_args!(
-            "{} is in use by another rx handler (macvlan, ipvlan, bridge, bond, team?)",
-            dev.name()
-        ));
+        extack.set(format_args!("{} is in use by another rx handler (e.g. macvlan)", dev.name()));
         return Err(EBUSY);
     }
     let count = ipmp.group().members_rtnl(rtnl).map_or(0, MemberTable::len);
@@ -328,17 +325,24 @@ fn unregister_handler(dev: &NetDev, handler_ref: *mut core::ffi::c_void, rtnl: &
     drop(unsafe { Arc::from_raw(handler_ref.cast::<Member>()) });
 }
 
-/// Removes `dev` from `ipmp` (`nomaster`, member unregistration, group
-/// deletion). Cannot fail for a member; `ENOENT` if `dev` is not one.
+/// Removes `dev` from `ipmp` (`nomaster`, member unregistration) and
+/// updates the group's carrier and MTU. `ENOENT` if `dev` is not a member.
 pub(crate) fn remove_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl) -> Result {
+    detach_member(ipmp, dev, rtnl)?;
+    refresh_link_state(ipmp, rtnl);
+    Ok(())
+}
+
+/// Takes `dev` out of the group. Cannot fail for a member: the spare table
+/// exists (no allocation) and only shrinks.
+fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl) -> Result {
     let group = ipmp.group();
     if group.members_rtnl(rtnl).and_then(|t| t.find(dev)).is_none() {
         return Err(ENOENT);
     }
     let handler_ref = dev.rx_handler_data(rx::handle_frame, rtnl).ok_or(ENOENT)?;
-    // Cannot fail: the spare table exists (no allocation) and only
-    // shrinks. Unpublish first, so that no reader picks the member while
-    // it is being detached.
+    // Unpublish first, so that no reader picks the member while it is
+    // being detached.
     group.update(rtnl, |t| {
         t.remove(dev);
         Ok(())
@@ -346,11 +350,12 @@ pub(crate) fn remove_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl) -> Re
     dev.unlink_master(ipmp.netdev(), rtnl);
     unregister_handler(dev, handler_ref, rtnl);
     pr_info!("{}: {} left the group\n", ipmp.netdev().name(), dev.name());
-    refresh_link_state(ipmp, rtnl);
     Ok(())
 }
 
-/// Removes every member (the group device is going away).
+/// Removes every member (the group device is going away: its carrier and
+/// MTU no longer matter, and changing them would notify about a device
+/// that is being unregistered).
 pub(crate) fn remove_all_members(ipmp: &IpmpDev, rtnl: &mut Rtnl) {
     loop {
         let first = ipmp
@@ -362,7 +367,7 @@ pub(crate) fn remove_all_members(ipmp: &IpmpDev, rtnl: &mut Rtnl) {
         // SAFETY: a member device is live while it is in the table, and it
         // cannot leave it before we release it here under RTNL.
         let dev = unsafe { NetDev::from_raw(dev) };
-        if remove_member(ipmp, dev, rtnl).is_err() {
+        if detach_member(ipmp, dev, rtnl).is_err() {
             break;
         }
     }

@@ -15,12 +15,14 @@ void *ipmp_netdev_priv(const struct net_device *dev)
 
 /*
  * Bitfields: lockless transmit, no qdisc (members have their own), per-CPU
- * tstats allocated by the core.
+ * tstats allocated by the core, and no moving to another namespace (the
+ * members would stay behind), as for bonding.
  */
 void ipmp_netdev_setup_bits(struct net_device *dev)
 {
 	dev->lltx = true;
 	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->netns_immutable = true;
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
 }
 
@@ -47,6 +49,16 @@ struct net_device *ipmp_notifier_info_to_dev(void *info)
 void ipmp_assert_rtnl(void)
 {
 	ASSERT_RTNL();
+}
+
+int ipmp_nla_len(const struct nlattr *nla)
+{
+	return nla_len(nla);
+}
+
+const void *ipmp_nla_data(const struct nlattr *nla)
+{
+	return nla_data(nla);
 }
 
 void ipmp_rcu_read_lock(void)

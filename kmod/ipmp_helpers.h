@@ -10,6 +10,7 @@
 
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
+#include <net/netlink.h>
 
 void *ipmp_netdev_priv(const struct net_device *dev);
 void ipmp_netdev_setup_bits(struct net_device *dev);
@@ -18,6 +19,8 @@ bool ipmp_netif_carrier_ok(const struct net_device *dev);
 void ipmp_eth_hw_addr_random(struct net_device *dev);
 struct net_device *ipmp_notifier_info_to_dev(void *info);
 void ipmp_assert_rtnl(void);
+int ipmp_nla_len(const struct nlattr *nla);
+const void *ipmp_nla_data(const struct nlattr *nla);
 
 void ipmp_rcu_read_lock(void);
 void ipmp_rcu_read_unlock(void);

@@ -10,7 +10,7 @@
 
 use crate::bindings::raw;
 use crate::group::{self, Group, IpmpDev};
-use crate::netdev::{ExtAck, NetDev};
+use crate::netdev::{ExtAck, NetDev, ETH_ALEN};
 use crate::rtnl::Rtnl;
 use crate::skb::SkBuff;
 use crate::xmit;
@@ -57,6 +57,7 @@ static LINK_OPS: OpsTable<raw::rtnl_link_ops> = OpsTable::new(raw::rtnl_link_ops
     kind: c"ipmp".as_ptr().cast(),
     priv_size: core::mem::size_of::<Group>(),
     setup: Some(setup),
+    validate: Some(validate),
     // SAFETY: all-zero is the valid default for every other field (no
     // attributes, NULL callbacks, empty list head filled at registration).
     ..unsafe { core::mem::zeroed() }
@@ -105,6 +106,35 @@ unsafe extern "C" fn setup(dev: *mut raw::net_device) {
         // (suitably aligned by alloc_netdev: NETDEV_ALIGN).
         raw::ipmp_netdev_priv(dev).cast::<Group>().write(Group::new());
     }
+}
+
+/// `rtnl_link_ops::validate`: checks the attributes of `ip link add`
+/// before anything is allocated.
+unsafe extern "C" fn validate(
+    tb: *mut *mut raw::nlattr,
+    _data: *mut *mut raw::nlattr,
+    extack: *mut raw::netlink_ext_ack,
+) -> c_int {
+    // SAFETY: rtnetlink passes its parsed attribute table (IFLA_MAX + 1
+    // entries, absent ones NULL) and the request's extack or NULL.
+    let (address, mut extack) = unsafe { (*tb.add(raw::IFLA_ADDRESS as usize), ExtAck::from_raw(extack)) };
+    if address.is_null() {
+        return 0;
+    }
+    // SAFETY: a non-NULL entry is a validated attribute of the request.
+    let (len, data) = unsafe { (raw::ipmp_nla_len(address), raw::ipmp_nla_data(address).cast::<u8>()) };
+    if usize::try_from(len) != Ok(ETH_ALEN) {
+        extack.set(format_args!("an IPMP interface needs a 6-byte Ethernet address"));
+        return EINVAL.to_errno();
+    }
+    let mut mac = [0u8; ETH_ALEN];
+    // SAFETY: the attribute holds `len` == 6 bytes of payload.
+    unsafe { core::ptr::copy_nonoverlapping(data, mac.as_mut_ptr(), ETH_ALEN) };
+    if mac[0] & 1 != 0 || mac == [0; ETH_ALEN] {
+        extack.set(format_args!("an IPMP interface needs a unicast, non-zero MAC address"));
+        return -(raw::EADDRNOTAVAIL as c_int);
+    }
+    0
 }
 
 /// Runs `f` with the ipmp device and an RTNL token, turning its result

@@ -15,7 +15,7 @@ APT_PACKAGES=(
     qemu-system-x86 udev
     # tools used inside the guest
     kmod iproute2 iputils-ping iperf3 tcpdump ethtool procps psmisc
-    bridge-utils libteam-utils socat ndisc6
+    bridge-utils libteam-utils socat ndisc6 jq
 )
 
 log() { printf '==> %s\n' "$*" >&2; }

@@ -1,0 +1,250 @@
+//! `vmtest`: builds the test kernel and ipmp.ko, boots the kernel with
+//! virtme-ng (software emulation) and runs the scenarios of
+//! `tests/virtme/scenarios/` inside the guest, one boot for the lot.
+//!
+//! Prints a line per scenario as it ends, the output and kernel log of each
+//! failure, and the closing line `N passed, N failed`. Exits non-zero if
+//! anything failed.
+
+use clap::Parser;
+use std::{
+    io::{BufRead, BufReader, Write},
+    path::{Path, PathBuf},
+    process::{Command, ExitCode, Stdio},
+    time::Instant,
+};
+use vmtest::{summary_line, Failure, LogParser, Outcome};
+
+/// Run the VM scenarios of tests/virtme on the project's kernel.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Args {
+    /// Kernel variant to boot: `release`, or `debug` (KASAN, lockdep,
+    /// kmemleak).
+    #[arg(long, default_value = "release", value_parser = ["release", "debug"])]
+    kernel: String,
+    /// Print every line the guest prints, as it comes.
+    #[arg(short, long)]
+    verbose: bool,
+    /// List the scenarios and exit.
+    #[arg(long)]
+    list: bool,
+    /// Instead of the scenarios, run this guest script (a path relative to
+    /// the repository) and show its output as it comes.
+    #[arg(long, value_name = "SCRIPT", conflicts_with_all = ["scenarios", "list"])]
+    exec: Option<String>,
+    /// Seconds before the whole VM run is abandoned.
+    #[arg(long, default_value_t = 900)]
+    timeout: u64,
+    /// Scenarios to run (file names in tests/virtme/scenarios, with or
+    /// without `.sh`); all when none are given.
+    scenarios: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("vmtest: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn repo_root() -> PathBuf {
+    // crates/vmtest -> repository root
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn run(args: &Args) -> Result<bool, String> {
+    let root = repo_root().canonicalize().map_err(|e| format!("repository root: {e}"))?;
+    let scenarios = select_scenarios(&root, &args.scenarios)?;
+    if args.list {
+        scenarios.iter().for_each(|s| println!("{s}"));
+        return Ok(true);
+    }
+
+    let kdir = build_kernel(&root, &args.kernel)?;
+    build_and_install_module(&root, &kdir)?;
+
+    if let Some(script) = &args.exec {
+        return run_script(&root, &kdir, args, script);
+    }
+
+    let started = Instant::now();
+    eprintln!("==> booting {} under software emulation: {} scenario(s)", kdir.display(), scenarios.len());
+    let guest_cmd = format!("tests/virtme/guest-run.sh {}", scenarios.join(" "));
+    let mut child = boot(&root, &kdir, args.timeout, &guest_cmd)?;
+
+    let mut parser = LogParser::new();
+    let mut outcomes = Vec::new();
+    let stdout = child.stdout.take().ok_or("no stdout from vng")?;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| format!("reading guest output: {e}"))?;
+        if args.verbose {
+            println!("  | {line}");
+        }
+        if let Some(outcome) = parser.feed(&line) {
+            report(&outcome);
+            outcomes.push(outcome);
+        }
+    }
+    let status = child.wait().map_err(|e| format!("waiting for vng: {e}"))?;
+    for outcome in parser.finish(&scenarios) {
+        report(&outcome);
+        outcomes.push(outcome);
+    }
+    eprintln!("==> VM run took {:.1} s (vng exit: {status})", started.elapsed().as_secs_f64());
+    println!("{}", summary_line(&outcomes));
+    Ok(outcomes.iter().all(Outcome::passed) && !outcomes.is_empty())
+}
+
+/// Boots `kdir` running `guest_cmd` (from the repository root) in the guest,
+/// with the guest's output on the child's stdout.
+fn boot(root: &Path, kdir: &Path, timeout: u64, guest_cmd: &str) -> Result<std::process::Child, String> {
+    Command::new("timeout")
+        .arg(timeout.to_string())
+        .args(["vng", "--disable-kvm", "--force-9p", "--cpus", "2", "--memory", "2G", "--run"])
+        .arg(kdir)
+        .args(["--exec", guest_cmd])
+        .current_dir(root)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start vng (run scripts/setup.sh): {e}"))
+}
+
+/// `--exec`: runs one guest script, passing its output through; succeeds if
+/// the script exited 0 in the guest.
+fn run_script(root: &Path, kdir: &Path, args: &Args, script: &str) -> Result<bool, String> {
+    let status_marker = format!("{}exec status=", vmtest::MARKER);
+    let guest_cmd = format!("bash {script}; echo \"{status_marker}$?\"");
+    let mut child = boot(root, kdir, args.timeout, &guest_cmd)?;
+    let stdout = child.stdout.take().ok_or("no stdout from vng")?;
+    let mut status = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.map_err(|e| format!("reading guest output: {e}"))?;
+        match line.trim_end().strip_prefix(&status_marker) {
+            Some(code) => status = code.parse::<i32>().ok(),
+            None => println!("{line}"),
+        }
+    }
+    let _ = child.wait();
+    match status {
+        Some(0) => Ok(true),
+        Some(code) => {
+            eprintln!("vmtest: {script} exited with status {code} in the guest");
+            Ok(false)
+        }
+        None => Err(format!("{script}: the guest stopped before the script finished")),
+    }
+}
+
+/// The scenario names, sorted, restricted to `wanted` if not empty.
+fn select_scenarios(root: &Path, wanted: &[String]) -> Result<Vec<String>, String> {
+    let dir = root.join("tests/virtme/scenarios");
+    let mut all: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".sh")).map(str::to_owned))
+        .collect();
+    all.sort();
+    if wanted.is_empty() {
+        return Ok(all);
+    }
+    wanted
+        .iter()
+        .map(|w| {
+            let w = w.trim_end_matches(".sh");
+            all.iter()
+                .find(|s| *s == w)
+                .cloned()
+                .ok_or_else(|| format!("no scenario '{w}' in {} (try --list)", dir.display()))
+        })
+        .collect()
+}
+
+fn build_kernel(root: &Path, variant: &str) -> Result<PathBuf, String> {
+    let out = Command::new(root.join("scripts/build-kernel.sh"))
+        .arg(variant)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("scripts/build-kernel.sh: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("kernel build failed ({})", out.status));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let kdir = stdout.lines().last().ok_or("build-kernel.sh printed no directory")?;
+    Ok(PathBuf::from(kdir.trim()))
+}
+
+/// Builds kmod/ against `kdir` and installs ipmp.ko into the module tree
+/// virtme-ng gives the guest, so that `modprobe ipmp` and the
+/// `rtnl-link-ipmp` autoload work there.
+fn build_and_install_module(root: &Path, kdir: &Path) -> Result<(), String> {
+    let kmod = root.join("kmod");
+    let status = Command::new("make")
+        .arg("-C")
+        .arg(kdir)
+        .arg(format!("M={}", kmod.display()))
+        .args(["LLVM=1", "modules"])
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("make: {e}"))?;
+    if !status.success() {
+        return Err("building kmod/ failed".into());
+    }
+    let moddir = kdir.join(".virtme_mods/lib/modules/0.0.0");
+    if !moddir.join("modules.order").exists() {
+        return Err(format!("{} missing: rebuild the kernel (scripts/build-kernel.sh)", moddir.display()));
+    }
+    let extra = moddir.join("extra");
+    std::fs::create_dir_all(&extra).map_err(|e| format!("{}: {e}", extra.display()))?;
+    std::fs::copy(kmod.join("ipmp.ko"), extra.join("ipmp.ko")).map_err(|e| format!("installing ipmp.ko: {e}"))?;
+    let status = Command::new("depmod")
+        .arg("-a")
+        .arg("-b")
+        .arg(kdir.join(".virtme_mods"))
+        .arg("0.0.0")
+        .status()
+        .map_err(|e| format!("depmod: {e}"))?;
+    if !status.success() {
+        return Err("depmod failed".into());
+    }
+    Ok(())
+}
+
+fn report(outcome: &Outcome) {
+    let mut out = std::io::stdout().lock();
+    let took = outcome.millis.map(|ms| format!(" ({:.1} s)", ms as f64 / 1000.0)).unwrap_or_default();
+    if outcome.passed() {
+        let _ = writeln!(out, "ok   {}{took}", outcome.name);
+        return;
+    }
+    let _ = writeln!(out, "FAIL {}{took}", outcome.name);
+    for failure in &outcome.failures {
+        let why = match failure {
+            Failure::Status(s) => format!("scenario exited with status {s}"),
+            Failure::Teardown => "teardown failed (module unload or cleanup)".into(),
+            Failure::KernelReport(lines) => format!("kernel reported a problem:\n       {}", lines.join("\n       ")),
+            Failure::Unfinished => "never finished (guest crashed or hung)".into(),
+            Failure::NotRun => "not run (the guest stopped before it)".into(),
+            Failure::BadMarker(l) => format!("unreadable end marker: {l}"),
+        };
+        let _ = writeln!(out, "     - {why}");
+    }
+    if !outcome.output.is_empty() {
+        let _ = writeln!(out, "     output:");
+        outcome.output.iter().for_each(|l| {
+            let _ = writeln!(out, "       | {l}");
+        });
+    }
+    if !outcome.dmesg.is_empty() {
+        let _ = writeln!(out, "     kernel log:");
+        outcome.dmesg.iter().for_each(|l| {
+            let _ = writeln!(out, "       | {l}");
+        });
+    }
+}

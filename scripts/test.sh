@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# All tests: installs what is missing, then
+#   1. userspace: cargo fmt --check, clippy -D warnings, cargo test;
+#   2. kernel module: builds against the test kernel, with no warning;
+#   3. the VM suite: every scenario of tests/virtme in one boot.
+# Ends with the VM suite's line "N passed, N failed"; exits non-zero if
+# anything failed.
+#
+# Usage: scripts/test.sh [--kernel release|debug] [SCENARIO...]
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+variant=release
+if [[ ${1:-} == --kernel ]]; then
+    variant=$2
+    shift 2
+fi
+
+"$REPO_ROOT/scripts/setup.sh"
+
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy --all-targets -- -D warnings"
+cargo clippy -q --all-targets -- -D warnings
+log "cargo test"
+cargo test -q --workspace 2>&1 | tail -n 3
+
+kdir=$("$REPO_ROOT/scripts/build-kernel.sh" "$variant")
+log "building kmod/ against $kdir"
+make -s -C "$kdir" M="$REPO_ROOT/kmod" LLVM=1 clean >/dev/null
+build_log=$(make -C "$kdir" M="$REPO_ROOT/kmod" LLVM=1 modules 2>&1) || { echo "$build_log"; die "kmod/ does not build"; }
+if grep -qiE '\bwarning\b' <<<"$build_log"; then
+    echo "$build_log"
+    die "kmod/ builds with warnings"
+fi
+
+log "VM suite ($variant kernel)"
+cargo run -q -p vmtest -- --kernel "$variant" "$@"

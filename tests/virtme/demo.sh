@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The demo played in the VM by scripts/demo.sh: an IPMP group on the seed
+# document's names (itops0 over net0, net1, net2), shown with ip.
+set -euo pipefail
+export PATH=/usr/sbin:/sbin:/usr/bin:/bin
+
+step() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
+run() { printf '$ %s\n' "$*"; "$@"; }
+
+step "The switch: a bridge with one port per NIC, and a peer host"
+ip netns add peer
+ip link add sw0 type bridge && ip link set sw0 up
+for n in net0 net1 net2; do
+    ip link add "$n" type veth peer name "sw-$n"
+    ip link set "sw-$n" master sw0 up
+done
+ip link add peer-sw type veth peer name eth0 netns peer
+ip link set peer-sw master sw0 up
+ip -n peer link set eth0 up && ip -n peer addr add 192.0.2.2/24 dev eth0
+
+step "Create the IPMP interface (ipmp.ko loads on demand)"
+run ip link add itops0 type ipmp
+run ip -d link show itops0
+
+step "Add net0, net1 and net2 as members"
+for n in net0 net1 net2; do
+    run ip link set "$n" master itops0
+done
+run ip link set net0 up
+run ip link set net1 up
+run ip link set net2 up
+run ip link set itops0 up
+run ip addr add 192.0.2.10/24 dev itops0
+run ip -br link show master itops0
+run ip -br link show itops0
+
+step "Traffic through itops0 leaves by a member, with the member's MAC"
+ip neigh replace 192.0.2.2 lladdr "$(ip -n peer -j link show eth0 | jq -r '.[0].address')" dev itops0 nud permanent
+run ping -c 3 -i 0.2 192.0.2.2 || true
+run ip -s link show itops0
+
+step "net0 loses its link at the switch: itops0 keeps carrier"
+run ip link set sw-net0 down
+run ip -br link show master itops0
+run ip -br link show itops0
+
+step "All members lose their links: itops0 loses carrier"
+run ip link set sw-net1 down
+run ip link set sw-net2 down
+run ip -br link show itops0
+
+step "Remove net2, delete the group: members are released"
+run ip link set net2 nomaster
+run ip link del itops0
+for n in net0 net1 net2; do run ip -br link show "$n"; done
+echo
+echo "demo finished"

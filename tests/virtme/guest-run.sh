@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs inside the VM (started by `vmtest`): runs each scenario named on the
+# command line and frames it with the markers vmtest reads:
+#
+#   @@ipmp-test begin NAME
+#   ...scenario output...
+#   @@ipmp-test dmesg
+#   ...kernel log written during the scenario and its teardown...
+#   @@ipmp-test end NAME status=N teardown=ok|fail ms=DURATION
+#
+# Teardown after each scenario: delete every network namespace and link it
+# left, then unload ipmp.ko (a failed unload fails the scenario: it means a
+# leaked reference). The kernel log is cleared before each scenario, so any
+# WARNING/BUG/lockdep/KASAN line in its section belongs to it.
+set -u
+cd "$(dirname "$0")" || exit 1
+export PATH=/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin
+export IPMP_REPO
+IPMP_REPO=$(cd ../.. && pwd)
+
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
+echo "@@ipmp-test guest $(uname -r) $(nproc) cpus"
+
+teardown() {
+    local ok=0 link
+    ip -all netns delete 2>/dev/null
+    for link in $(ip -j link show | jq -r '.[] | select(.ifname != "lo") | .ifname'); do
+        ip link del "$link" 2>/dev/null
+    done
+    if [ -d /sys/module/ipmp ]; then
+        rmmod ipmp || { echo "teardown: rmmod ipmp failed"; ok=1; }
+    fi
+    return $ok
+}
+
+# kmemleak (debug kernel): leaks found after the scenario, in its log.
+kmemleak_report() {
+    [ -w /sys/kernel/debug/kmemleak ] || return 0
+    echo scan > /sys/kernel/debug/kmemleak
+    sed 's/^/kmemleak: /' /sys/kernel/debug/kmemleak
+    echo clear > /sys/kernel/debug/kmemleak
+}
+
+for name in "$@"; do
+    echo "@@ipmp-test begin $name"
+    dmesg -C
+    started=$(date +%s%N)
+    (cd scenarios && exec timeout 240 bash "./$name.sh") 2>&1
+    status=$?
+    teardown_result=ok
+    teardown 2>&1 || teardown_result=fail
+    echo "@@ipmp-test dmesg"
+    dmesg
+    kmemleak_report
+    ms=$(( ($(date +%s%N) - started) / 1000000 ))
+    echo "@@ipmp-test end $name status=$status teardown=$teardown_result ms=$ms"
+done

@@ -1,0 +1,142 @@
+# Helpers for VM scenarios. A scenario starts with:
+#
+#   . ../lib.sh
+#
+# and then reads top to bottom: build a topology, do something, assert
+# what `ip`, sysfs or the packets show. Any failed assertion (or any
+# command failing, under `set -e`) ends the scenario with a non-zero status,
+# which the harness reports with the scenario's output.
+#
+# Assertions print "ok: ..." lines so that a failure's context is visible.
+
+set -euo pipefail
+
+REPO=${IPMP_REPO:-$(cd ../../.. && pwd)}
+
+fail() {
+    echo "FAIL: $*"
+    exit 1
+}
+
+ok() {
+    echo "ok: $*"
+}
+
+# expect_eq ACTUAL EXPECTED DESCRIPTION
+expect_eq() {
+    [ "$1" = "$2" ] || fail "$3: got '$1', expected '$2'"
+    ok "$3 ($1)"
+}
+
+# expect_ne ACTUAL UNWANTED DESCRIPTION
+expect_ne() {
+    [ "$1" != "$2" ] || fail "$3: got '$1'"
+    ok "$3 ($1)"
+}
+
+# expect_ge ACTUAL MIN DESCRIPTION (integers)
+expect_ge() {
+    [ "$1" -ge "$2" ] || fail "$3: got $1, expected at least $2"
+    ok "$3 ($1 >= $2)"
+}
+
+# expect_fail "ERROR TEXT" CMD...: CMD must fail and print ERROR TEXT.
+expect_fail() {
+    local want=$1 out
+    shift
+    if out=$("$@" 2>&1); then
+        fail "'$*' succeeded, expected an error containing '$want'"
+    fi
+    case $out in
+        *"$want"*) ok "'$*' refused: $out" ;;
+        *) fail "'$*' failed with '$out', expected '$want'" ;;
+    esac
+}
+
+# --- reading state ---------------------------------------------------------
+
+# link_json DEV [NS]: `ip -j -d -s link show` of DEV as one JSON object.
+link_json() {
+    local ns=${2:+-n $2}
+    # shellcheck disable=SC2086
+    ip $ns -j -d -s link show dev "$1" | jq '.[0]'
+}
+
+# master_of DEV [NS]: name of DEV's master, or "none".
+master_of() {
+    link_json "$@" | jq -r '.master // "none"'
+}
+
+# members_of GROUP: the group's lower devices from sysfs, sorted, space-separated.
+members_of() {
+    local l out=()
+    for l in /sys/class/net/"$1"/lower_*; do
+        [ -e "$l" ] && out+=("${l##*/lower_}")
+    done
+    printf '%s\n' "${out[@]}" | sort | xargs
+}
+
+# carrier_of DEV: 1 or 0 (sysfs; 0 when the device is down).
+carrier_of() {
+    cat "/sys/class/net/$1/carrier" 2>/dev/null || echo 0
+}
+
+mtu_of() { cat "/sys/class/net/$1/mtu"; }
+mac_of() { cat "/sys/class/net/$1/address"; }
+
+# stat_of DEV tx|rx packets|bytes|dropped [NS]
+stat_of() {
+    link_json "$1" "${4:-}" | jq -r ".stats64.$2.$3"
+}
+
+link_exists() { ip link show dev "$1" >/dev/null 2>&1; }
+
+# --- building topologies ---------------------------------------------------
+
+load_ipmp() {
+    modprobe ipmp
+    [ -d /sys/module/ipmp ] || fail "ipmp did not load"
+}
+
+# veth NAME PEER: a veth pair, both ends up.
+veth() {
+    ip link add "$1" type veth peer name "$2"
+    ip link set "$1" up
+    ip link set "$2" up
+}
+
+# group NAME MEMBER...: an ipmp device with the given members, all up.
+group() {
+    local name=$1 m
+    shift
+    ip link add "$name" type ipmp
+    for m in "$@"; do
+        ip link set "$m" master "$name"
+    done
+    ip link set "$name" up
+}
+
+# switch NAME PORT...: a bridge acting as the LAN switch, with the given
+# ports, all up.
+switch() {
+    local name=$1 p
+    shift
+    ip link add "$name" type bridge
+    ip link set "$name" up
+    for p in "$@"; do
+        ip link set "$p" master "$name"
+        ip link set "$p" up
+    done
+}
+
+# host NS ADDR/PREFIX: a namespace with one interface "eth0" (in the root
+# namespace its other end is "$NS-sw"), address ADDR, for the switch.
+host() {
+    local ns=$1 addr=$2
+    ip netns add "$ns"
+    ip link add "$ns-sw" type veth peer name eth0 netns "$ns"
+    ip -n "$ns" link set lo up
+    ip -n "$ns" link set eth0 up
+    ip -n "$ns" addr add "$addr" dev eth0
+    ip link set "$ns-sw" up
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# itops0 has carrier while at least one member is up with carrier; its MTU
+# follows the smallest member MTU.
+. ../lib.sh
+load_ipmp
+
+veth net0 sw-net0
+veth net1 sw-net1
+ip link add itops0 type ipmp
+ip link set itops0 up
+expect_eq "$(carrier_of itops0)" 0 "no members: no carrier"
+
+ip link set sw-net0 down
+ip link set net0 master itops0
+expect_eq "$(carrier_of itops0)" 0 "only member without carrier: no carrier"
+ip link set sw-net0 up
+expect_eq "$(carrier_of itops0)" 1 "member carrier up: itops0 carrier up"
+
+ip link set net1 master itops0
+ip link set sw-net0 down
+expect_eq "$(carrier_of itops0)" 1 "one of two members down: carrier stays"
+ip link set sw-net1 down
+expect_eq "$(carrier_of itops0)" 0 "both members without carrier: no carrier"
+ip link set sw-net1 up
+expect_eq "$(carrier_of itops0)" 1 "net1 back: carrier"
+ip link set net1 down
+expect_eq "$(carrier_of itops0)" 0 "net1 administratively down, net0 no carrier: no carrier"
+ip link set net1 up
+ip link set sw-net0 up
+expect_eq "$(carrier_of itops0)" 1 "both back"
+ip link set net1 nomaster
+ip link set net0 nomaster
+expect_eq "$(carrier_of itops0)" 0 "all members removed: no carrier"
+
+# MTU follows the smallest member.
+ip link set net0 mtu 1400
+ip link set net1 mtu 9000
+ip link set sw-net1 mtu 9000
+ip link set net0 master itops0
+expect_eq "$(mtu_of itops0)" 1400 "MTU with net0 (1400)"
+ip link set net1 master itops0
+expect_eq "$(mtu_of itops0)" 1400 "MTU with net0 (1400) and net1 (9000)"
+ip link set sw-net0 mtu 9000
+ip link set net0 mtu 9000
+expect_eq "$(mtu_of itops0)" 9000 "MTU after net0 goes to 9000"
+ip link set net1 mtu 1280
+expect_eq "$(mtu_of itops0)" 1280 "MTU after net1 goes to 1280"
+expect_fail "Error: mtu greater than device maximum" ip link set itops0 mtu 1500
+ip link set itops0 mtu 1200
+expect_eq "$(mtu_of itops0)" 1200 "a smaller MTU may be set by hand"
+ip link set net1 nomaster
+expect_eq "$(mtu_of itops0)" 9000 "MTU after net1 leaves"
