@@ -158,8 +158,14 @@ impl Group {
     }
 
     /// The members, for a reader under RCU.
-    pub(crate) fn members<'a>(&'a self, rcu: &'a RcuGuard) -> impl Iterator<Item = &'a Arc<Member>> {
-        self.members.read(rcu).into_iter().flat_map(MemberTable::iter)
+    pub(crate) fn members<'a>(
+        &'a self,
+        rcu: &'a RcuGuard,
+    ) -> impl Iterator<Item = &'a Arc<Member>> {
+        self.members
+            .read(rcu)
+            .into_iter()
+            .flat_map(MemberTable::iter)
     }
 
     /// The member table, for the writer side.
@@ -245,18 +251,29 @@ pub(crate) fn member_of<'a>(dev: &'a NetDev, rtnl: &'a Rtnl) -> Option<&'a Membe
 /// `ip link set DEV master GROUP`: makes `dev` a member of `ipmp`.
 ///
 /// Refusals leave everything as it was and say why in `extack`.
-pub(crate) fn add_member(ipmp: &IpmpDev, dev: &NetDev, extack: &mut ExtAck, rtnl: &mut Rtnl) -> Result {
+pub(crate) fn add_member(
+    ipmp: &IpmpDev,
+    dev: &NetDev,
+    extack: &mut ExtAck,
+    rtnl: &mut Rtnl,
+) -> Result {
     let group_dev = ipmp.netdev();
     if dev == group_dev {
         extack.set(format_args!("{} cannot be a member of itself", dev.name()));
         return Err(EINVAL);
     }
     if IpmpDev::from_netdev(dev).is_some() {
-        extack.set(format_args!("{} is an IPMP interface: IPMP groups cannot be nested", dev.name()));
+        extack.set(format_args!(
+            "{} is an IPMP interface: IPMP groups cannot be nested",
+            dev.name()
+        ));
         return Err(EINVAL);
     }
     if dev.is_loopback() {
-        extack.set(format_args!("{} is a loopback device: IPMP members must be Ethernet", dev.name()));
+        extack.set(format_args!(
+            "{} is a loopback device: IPMP members must be Ethernet",
+            dev.name()
+        ));
         return Err(EINVAL);
     }
     if !dev.is_ethernet() {
@@ -269,19 +286,34 @@ pub(crate) fn add_member(ipmp: &IpmpDev, dev: &NetDev, extack: &mut ExtAck, rtnl
     }
     if let Some(master) = dev.master(rtnl) {
         if IpmpDev::from_netdev(master).is_some() {
-            extack.set(format_args!("{} is already a member of IPMP group {}", dev.name(), master.name()));
+            extack.set(format_args!(
+                "{} is already a member of IPMP group {}",
+                dev.name(),
+                master.name()
+            ));
         } else {
-            extack.set(format_args!("{} is already enslaved to {}", dev.name(), master.name()));
+            extack.set(format_args!(
+                "{} is already enslaved to {}",
+                dev.name(),
+                master.name()
+            ));
         }
         return Err(EBUSY);
     }
     if dev.rx_handler_busy(rtnl) {
-        extack.set(format_args!("{} is in use by another rx handler (e.g. macvlan)", dev.name()));
+        extack.set(format_args!(
+            "{} is in use by another rx handler (e.g. macvlan)",
+            dev.name()
+        ));
         return Err(EBUSY);
     }
     let count = ipmp.group().members_rtnl(rtnl).map_or(0, MemberTable::len);
     if count >= MAX_MEMBERS {
-        extack.set(format_args!("{} is full ({} members)", group_dev.name(), MAX_MEMBERS));
+        extack.set(format_args!(
+            "{} is full ({} members)",
+            group_dev.name(),
+            MAX_MEMBERS
+        ));
         return Err(ENOSPC);
     }
 
@@ -299,7 +331,10 @@ pub(crate) fn add_member(ipmp: &IpmpDev, dev: &NetDev, extack: &mut ExtAck, rtnl
         // SAFETY: the handler was not registered, so we still own this
         // reference from `into_raw` above.
         drop(unsafe { Arc::from_raw(handler_ref.cast::<Member>()) });
-        extack.set(format_args!("{}: cannot register the receive handler", dev.name()));
+        extack.set(format_args!(
+            "{}: cannot register the receive handler",
+            dev.name()
+        ));
         return Err(e);
     }
     if let Err(e) = dev.link_master(group_dev, extack, rtnl) {
@@ -388,7 +423,12 @@ pub(crate) fn refresh_link_state(ipmp: &IpmpDev, rtnl: &Rtnl) {
             group_dev.set_max_mtu(mtu, rtnl);
             if group_dev.mtu() != mtu {
                 if let Err(e) = group_dev.set_mtu(mtu, rtnl) {
-                    pr_warn!("{}: cannot follow member MTU {}: {:?}\n", group_dev.name(), mtu, e);
+                    pr_warn!(
+                        "{}: cannot follow member MTU {}: {:?}\n",
+                        group_dev.name(),
+                        mtu,
+                        e
+                    );
                 }
             }
         }

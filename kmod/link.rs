@@ -91,6 +91,9 @@ impl Drop for Registration {
 }
 
 /// `rtnl_link_ops::setup`: called by `alloc_netdev()` on zeroed memory.
+///
+/// # Safety
+/// Only `alloc_netdev()` calls this, on a freshly allocated device.
 unsafe extern "C" fn setup(dev: *mut raw::net_device) {
     // SAFETY: a freshly allocated, unregistered net_device that nothing
     // else uses yet.
@@ -104,12 +107,17 @@ unsafe extern "C" fn setup(dev: *mut raw::net_device) {
         raw::ipmp_eth_hw_addr_random(dev);
         // The private area is `priv_size` bytes reserved for a `Group`
         // (suitably aligned by alloc_netdev: NETDEV_ALIGN).
-        raw::ipmp_netdev_priv(dev).cast::<Group>().write(Group::new());
+        raw::ipmp_netdev_priv(dev)
+            .cast::<Group>()
+            .write(Group::new());
     }
 }
 
 /// `rtnl_link_ops::validate`: checks the attributes of `ip link add`
 /// before anything is allocated.
+///
+/// # Safety
+/// Only rtnetlink calls this, with its parsed attribute table and extack.
 unsafe extern "C" fn validate(
     tb: *mut *mut raw::nlattr,
     _data: *mut *mut raw::nlattr,
@@ -117,21 +125,35 @@ unsafe extern "C" fn validate(
 ) -> c_int {
     // SAFETY: rtnetlink passes its parsed attribute table (IFLA_MAX + 1
     // entries, absent ones NULL) and the request's extack or NULL.
-    let (address, mut extack) = unsafe { (*tb.add(raw::IFLA_ADDRESS as usize), ExtAck::from_raw(extack)) };
+    let (address, mut extack) = unsafe {
+        (
+            *tb.add(raw::IFLA_ADDRESS as usize),
+            ExtAck::from_raw(extack),
+        )
+    };
     if address.is_null() {
         return 0;
     }
     // SAFETY: a non-NULL entry is a validated attribute of the request.
-    let (len, data) = unsafe { (raw::ipmp_nla_len(address), raw::ipmp_nla_data(address).cast::<u8>()) };
+    let (len, data) = unsafe {
+        (
+            raw::ipmp_nla_len(address),
+            raw::ipmp_nla_data(address).cast::<u8>(),
+        )
+    };
     if usize::try_from(len) != Ok(ETH_ALEN) {
-        extack.set(format_args!("an IPMP interface needs a 6-byte Ethernet address"));
+        extack.set(format_args!(
+            "an IPMP interface needs a 6-byte Ethernet address"
+        ));
         return EINVAL.to_errno();
     }
     let mut mac = [0u8; ETH_ALEN];
     // SAFETY: the attribute holds `len` == 6 bytes of payload.
     unsafe { core::ptr::copy_nonoverlapping(data, mac.as_mut_ptr(), ETH_ALEN) };
     if mac[0] & 1 != 0 || mac == [0; ETH_ALEN] {
-        extack.set(format_args!("an IPMP interface needs a unicast, non-zero MAC address"));
+        extack.set(format_args!(
+            "an IPMP interface needs a unicast, non-zero MAC address"
+        ));
         return -(raw::EADDRNOTAVAIL as c_int);
     }
     0
@@ -142,7 +164,10 @@ unsafe extern "C" fn validate(
 ///
 /// # Safety
 /// `dev` is a live ipmp device and the caller holds RTNL.
-unsafe fn with_rtnl(dev: *mut raw::net_device, f: impl FnOnce(&IpmpDev, &mut Rtnl) -> Result) -> c_int {
+unsafe fn with_rtnl(
+    dev: *mut raw::net_device,
+    f: impl FnOnce(&IpmpDev, &mut Rtnl) -> Result,
+) -> c_int {
     // SAFETY: guaranteed by the caller.
     let (ipmp, mut rtnl) = unsafe { (IpmpDev::from_raw(dev), Rtnl::assume_held()) };
     match f(ipmp, &mut rtnl) {
@@ -151,6 +176,10 @@ unsafe fn with_rtnl(dev: *mut raw::net_device, f: impl FnOnce(&IpmpDev, &mut Rtn
     }
 }
 
+/// Kernel callback.
+///
+/// # Safety
+/// Only `register_netdevice()` calls this, under RTNL, on an ipmp device.
 unsafe extern "C" fn ndo_init(dev: *mut raw::net_device) -> c_int {
     // SAFETY: register_netdevice() calls ndo_init under RTNL on our device.
     unsafe {
@@ -162,6 +191,10 @@ unsafe extern "C" fn ndo_init(dev: *mut raw::net_device) -> c_int {
     }
 }
 
+/// Kernel callback.
+///
+/// # Safety
+/// Only `unregister_netdevice()` calls this, under RTNL, on an ipmp device.
 unsafe extern "C" fn ndo_uninit(dev: *mut raw::net_device) {
     // SAFETY: unregister_netdevice() calls ndo_uninit under RTNL.
     unsafe {
@@ -173,6 +206,10 @@ unsafe extern "C" fn ndo_uninit(dev: *mut raw::net_device) {
     };
 }
 
+/// Kernel callback.
+///
+/// # Safety
+/// Only rtnetlink calls this, under RTNL, with two live devices.
 unsafe extern "C" fn ndo_add_slave(
     dev: *mut raw::net_device,
     slave: *mut raw::net_device,
@@ -188,12 +225,30 @@ unsafe extern "C" fn ndo_add_slave(
     }
 }
 
-unsafe extern "C" fn ndo_del_slave(dev: *mut raw::net_device, slave: *mut raw::net_device) -> c_int {
+/// Kernel callback.
+///
+/// # Safety
+/// Only rtnetlink calls this, under RTNL, with two live devices.
+unsafe extern "C" fn ndo_del_slave(
+    dev: *mut raw::net_device,
+    slave: *mut raw::net_device,
+) -> c_int {
     // SAFETY: called under RTNL with two live devices.
-    unsafe { with_rtnl(dev, |ipmp, rtnl| group::remove_member(ipmp, NetDev::from_raw(slave), rtnl)) }
+    unsafe {
+        with_rtnl(dev, |ipmp, rtnl| {
+            group::remove_member(ipmp, NetDev::from_raw(slave), rtnl)
+        })
+    }
 }
 
-unsafe extern "C" fn ndo_start_xmit(skb: *mut raw::sk_buff, dev: *mut raw::net_device) -> raw::netdev_tx_t {
+/// Kernel callback.
+///
+/// # Safety
+/// Only the core transmit path calls this, with an skb it hands over.
+unsafe extern "C" fn ndo_start_xmit(
+    skb: *mut raw::sk_buff,
+    dev: *mut raw::net_device,
+) -> raw::netdev_tx_t {
     // SAFETY: the core hands us a valid skb (now ours) for our live device.
     if let Some(skb) = unsafe { SkBuff::from_raw(skb) } {
         // SAFETY: see above.

@@ -24,7 +24,8 @@ pub(crate) const ETH_ALEN: usize = 6;
 pub(crate) struct NetDev(Opaque<raw::net_device>);
 
 /// Signature of an rx_handler.
-pub(crate) type RxHandler = unsafe extern "C" fn(*mut *mut raw::sk_buff) -> raw::rx_handler_result_t;
+pub(crate) type RxHandler =
+    unsafe extern "C" fn(*mut *mut raw::sk_buff) -> raw::rx_handler_result_t;
 
 impl NetDev {
     /// # Safety
@@ -167,7 +168,12 @@ impl NetDev {
     }
 
     /// Registers `handler` with `data` as this device's rx_handler.
-    pub(crate) fn register_rx_handler(&self, handler: RxHandler, data: *mut c_void, _rtnl: &Rtnl) -> Result {
+    pub(crate) fn register_rx_handler(
+        &self,
+        handler: RxHandler,
+        data: *mut c_void,
+        _rtnl: &Rtnl,
+    ) -> Result {
         // SAFETY: live device, RTNL held; `handler` is a valid function for
         // the module's lifetime and the caller keeps `data` alive until
         // `unregister_rx_handler()` returns.
@@ -244,7 +250,11 @@ impl fmt::Display for DevName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let len = self.0.iter().position(|&b| b == 0).unwrap_or(self.0.len());
         for &b in &self.0[..len] {
-            f.write_char(if b.is_ascii_graphic() { char::from(b) } else { '?' })?;
+            f.write_char(if b.is_ascii_graphic() {
+                char::from(b)
+            } else {
+                '?'
+            })?;
         }
         Ok(())
     }
@@ -276,7 +286,10 @@ impl ExtAck {
             return;
         };
         let buf = &mut ack._msg_buf;
-        let mut w = BufWriter { buf: &mut buf[..], pos: 0 };
+        let mut w = BufWriter {
+            buf: &mut buf[..],
+            pos: 0,
+        };
         let _ = w.write_fmt(args);
         let end = w.pos;
         if let Some(nul) = buf.get_mut(end) {
@@ -296,7 +309,10 @@ impl fmt::Write for BufWriter<'_> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         let room = self.buf.len().saturating_sub(1 + self.pos);
         let n = s.len().min(room);
-        if let (Some(dst), Some(src)) = (self.buf.get_mut(self.pos..self.pos + n), s.as_bytes().get(..n)) {
+        if let (Some(dst), Some(src)) = (
+            self.buf.get_mut(self.pos..self.pos + n),
+            s.as_bytes().get(..n),
+        ) {
             dst.copy_from_slice(src);
             self.pos += n;
         }

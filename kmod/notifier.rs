@@ -14,11 +14,12 @@ use crate::rtnl::Rtnl;
 use core::ffi::{c_int, c_void};
 use kernel::{error::to_result, prelude::*};
 
-static NOTIFIER: crate::link::OpsTable<raw::notifier_block> = crate::link::OpsTable::new(raw::notifier_block {
-    notifier_call: Some(netdev_event),
-    // SAFETY: all-zero is the valid initial state (no next, priority 0).
-    ..unsafe { core::mem::zeroed() }
-});
+static NOTIFIER: crate::link::OpsTable<raw::notifier_block> =
+    crate::link::OpsTable::new(raw::notifier_block {
+        notifier_call: Some(netdev_event),
+        // SAFETY: all-zero is the valid initial state (no next, priority 0).
+        ..unsafe { core::mem::zeroed() }
+    });
 
 /// The registered notifier; unregistered on drop.
 pub(crate) struct Registration(());
@@ -61,10 +62,23 @@ fn action(event: u32) -> Action {
     }
 }
 
-unsafe extern "C" fn netdev_event(_nb: *mut raw::notifier_block, event: usize, info: *mut c_void) -> c_int {
+/// Kernel callback.
+///
+/// # Safety
+/// Only the netdevice notifier chain calls this, under RTNL.
+unsafe extern "C" fn netdev_event(
+    _nb: *mut raw::notifier_block,
+    event: usize,
+    info: *mut c_void,
+) -> c_int {
     // SAFETY: netdevice notifiers receive a `netdev_notifier_info` whose
     // device is live for the duration of the call, and run under RTNL.
-    let (dev, mut rtnl) = unsafe { (NetDev::from_raw(raw::ipmp_notifier_info_to_dev(info)), Rtnl::assume_held()) };
+    let (dev, mut rtnl) = unsafe {
+        (
+            NetDev::from_raw(raw::ipmp_notifier_info_to_dev(info)),
+            Rtnl::assume_held(),
+        )
+    };
     let Ok(event) = u32::try_from(event) else {
         return raw::NOTIFY_DONE as c_int;
     };
@@ -81,7 +95,9 @@ unsafe extern "C" fn netdev_event(_nb: *mut raw::notifier_block, event: usize, i
         }
         Action::Refresh => group::refresh_link_state(ipmp, &rtnl),
         // notifier_from_errno(-EBUSY)
-        Action::Refuse => return (raw::NOTIFY_STOP_MASK | EBUSY.to_errno().unsigned_abs()) as c_int,
+        Action::Refuse => {
+            return (raw::NOTIFY_STOP_MASK | EBUSY.to_errno().unsigned_abs()) as c_int
+        }
         Action::Nothing => {}
     }
     raw::NOTIFY_DONE as c_int

@@ -13,6 +13,8 @@ use crate::bindings::raw;
 ///
 /// # Safety
 /// Called by the core's receive path with a valid `*pskb`.
-pub(crate) unsafe extern "C" fn handle_frame(_pskb: *mut *mut raw::sk_buff) -> raw::rx_handler_result_t {
+pub(crate) unsafe extern "C" fn handle_frame(
+    _pskb: *mut *mut raw::sk_buff,
+) -> raw::rx_handler_result_t {
     raw::rx_handler_result_RX_HANDLER_PASS
 }

@@ -41,7 +41,11 @@ fn pick_member<'a>(ipmp: &'a IpmpDev, rcu: &'a RcuGuard, hash: u32) -> Option<&'
     // A member may lose carrier between the two passes; then take the last
     // usable one rather than dropping the packet.
     let mut chosen = None;
-    for m in group.members(rcu).filter(|m| m.dev().is_usable()).take(index + 1) {
+    for m in group
+        .members(rcu)
+        .filter(|m| m.dev().is_usable())
+        .take(index + 1)
+    {
         chosen = Some(m);
     }
     chosen

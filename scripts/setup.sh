@@ -31,10 +31,12 @@ if ((${#missing[@]})); then
     apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
-    log "rustup component add rust-src"
-    rustup component add rust-src
-fi
+for component in rust-src clippy rustfmt; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+        log "rustup component add $component"
+        rustup component add "$component"
+    fi
+done
 
 if ! command -v bindgen >/dev/null 2>&1; then
     log "cargo install bindgen-cli"

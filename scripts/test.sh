@@ -19,17 +19,19 @@ fi
 
 "$REPO_ROOT/scripts/setup.sh"
 
-log "cargo fmt --check"
+log "cargo fmt --check (userspace) and rustfmt --check (kmod, kernel style)"
 cargo fmt --all -- --check
+# shellcheck disable=SC2046
+rustfmt --config-path kmod/.rustfmt.toml --check $(git ls-files 'kmod/*.rs')
 log "cargo clippy --all-targets -- -D warnings"
 cargo clippy -q --all-targets -- -D warnings
 log "cargo test"
-cargo test -q --workspace 2>&1 | tail -n 3
+cargo test -q --workspace
 
 kdir=$("$REPO_ROOT/scripts/build-kernel.sh" "$variant")
-log "building kmod/ against $kdir"
+log "building kmod/ against $kdir (with clippy)"
 make -s -C "$kdir" M="$REPO_ROOT/kmod" LLVM=1 clean >/dev/null
-build_log=$(make -C "$kdir" M="$REPO_ROOT/kmod" LLVM=1 modules 2>&1) || { echo "$build_log"; die "kmod/ does not build"; }
+build_log=$(make -C "$kdir" M="$REPO_ROOT/kmod" LLVM=1 CLIPPY=1 modules 2>&1) || { echo "$build_log"; die "kmod/ does not build"; }
 if grep -qiE '\bwarning\b' <<<"$build_log"; then
     echo "$build_log"
     die "kmod/ builds with warnings"

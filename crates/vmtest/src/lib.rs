@@ -251,7 +251,8 @@ mod tests {
 
     #[test]
     fn non_zero_status_and_failed_teardown_both_fail() {
-        let log = "@@ipmp-test begin a\n@@ipmp-test dmesg\n@@ipmp-test end a status=3 teardown=fail\n";
+        let log =
+            "@@ipmp-test begin a\n@@ipmp-test dmesg\n@@ipmp-test end a status=3 teardown=fail\n";
         let out = run(log, &["a"]);
         assert_eq!(out[0].failures, vec![Failure::Status(3), Failure::Teardown]);
     }
@@ -290,10 +291,17 @@ mod tests {
     fn a_crash_mid_scenario_fails_it_and_the_rest_are_not_run() {
         let log = "@@ipmp-test begin a\n@@ipmp-test dmesg\n@@ipmp-test end a status=0 teardown=ok\n@@ipmp-test begin b\nhalf a line";
         let out = run(log, &["a", "b", "c"]);
-        let verdicts: Vec<_> = out.iter().map(|o| (o.name.as_str(), o.failures.clone())).collect();
+        let verdicts: Vec<_> = out
+            .iter()
+            .map(|o| (o.name.as_str(), o.failures.clone()))
+            .collect();
         assert_eq!(
             verdicts,
-            vec![("a", vec![]), ("b", vec![Failure::Unfinished]), ("c", vec![Failure::NotRun])]
+            vec![
+                ("a", vec![]),
+                ("b", vec![Failure::Unfinished]),
+                ("c", vec![Failure::NotRun])
+            ]
         );
         assert_eq!(summary_line(&out), "1 passed, 2 failed");
     }
@@ -310,7 +318,10 @@ mod tests {
     #[test]
     fn a_garbled_end_marker_fails() {
         let log = "@@ipmp-test begin a\n@@ipmp-test end a status=x\n";
-        assert!(matches!(run(log, &["a"])[0].failures[0], Failure::BadMarker(_)));
+        assert!(matches!(
+            run(log, &["a"])[0].failures[0],
+            Failure::BadMarker(_)
+        ));
     }
 
     #[test]

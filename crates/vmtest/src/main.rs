@@ -59,7 +59,9 @@ fn repo_root() -> PathBuf {
 }
 
 fn run(args: &Args) -> Result<bool, String> {
-    let root = repo_root().canonicalize().map_err(|e| format!("repository root: {e}"))?;
+    let root = repo_root()
+        .canonicalize()
+        .map_err(|e| format!("repository root: {e}"))?;
     let scenarios = select_scenarios(&root, &args.scenarios)?;
     if args.list {
         scenarios.iter().for_each(|s| println!("{s}"));
@@ -74,7 +76,11 @@ fn run(args: &Args) -> Result<bool, String> {
     }
 
     let started = Instant::now();
-    eprintln!("==> booting {} under software emulation: {} scenario(s)", kdir.display(), scenarios.len());
+    eprintln!(
+        "==> booting {} under software emulation: {} scenario(s)",
+        kdir.display(),
+        scenarios.len()
+    );
     let guest_cmd = format!("tests/virtme/guest-run.sh {}", scenarios.join(" "));
     let mut child = boot(&root, &kdir, args.timeout, &guest_cmd)?;
 
@@ -96,17 +102,34 @@ fn run(args: &Args) -> Result<bool, String> {
         report(&outcome);
         outcomes.push(outcome);
     }
-    eprintln!("==> VM run took {:.1} s (vng exit: {status})", started.elapsed().as_secs_f64());
+    eprintln!(
+        "==> VM run took {:.1} s (vng exit: {status})",
+        started.elapsed().as_secs_f64()
+    );
     println!("{}", summary_line(&outcomes));
     Ok(outcomes.iter().all(Outcome::passed) && !outcomes.is_empty())
 }
 
 /// Boots `kdir` running `guest_cmd` (from the repository root) in the guest,
 /// with the guest's output on the child's stdout.
-fn boot(root: &Path, kdir: &Path, timeout: u64, guest_cmd: &str) -> Result<std::process::Child, String> {
+fn boot(
+    root: &Path,
+    kdir: &Path,
+    timeout: u64,
+    guest_cmd: &str,
+) -> Result<std::process::Child, String> {
     Command::new("timeout")
         .arg(timeout.to_string())
-        .args(["vng", "--disable-kvm", "--force-9p", "--cpus", "2", "--memory", "2G", "--run"])
+        .args([
+            "vng",
+            "--disable-kvm",
+            "--force-9p",
+            "--cpus",
+            "2",
+            "--memory",
+            "2G",
+            "--run",
+        ])
         .arg(kdir)
         .args(["--exec", guest_cmd])
         .current_dir(root)
@@ -138,7 +161,9 @@ fn run_script(root: &Path, kdir: &Path, args: &Args, script: &str) -> Result<boo
             eprintln!("vmtest: {script} exited with status {code} in the guest");
             Ok(false)
         }
-        None => Err(format!("{script}: the guest stopped before the script finished")),
+        None => Err(format!(
+            "{script}: the guest stopped before the script finished"
+        )),
     }
 }
 
@@ -148,7 +173,12 @@ fn select_scenarios(root: &Path, wanted: &[String]) -> Result<Vec<String>, Strin
     let mut all: Vec<String> = std::fs::read_dir(&dir)
         .map_err(|e| format!("{}: {e}", dir.display()))?
         .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".sh")).map(str::to_owned))
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".sh"))
+                .map(str::to_owned)
+        })
         .collect();
     all.sort();
     if wanted.is_empty() {
@@ -176,7 +206,10 @@ fn build_kernel(root: &Path, variant: &str) -> Result<PathBuf, String> {
         return Err(format!("kernel build failed ({})", out.status));
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let kdir = stdout.lines().last().ok_or("build-kernel.sh printed no directory")?;
+    let kdir = stdout
+        .lines()
+        .last()
+        .ok_or("build-kernel.sh printed no directory")?;
     Ok(PathBuf::from(kdir.trim()))
 }
 
@@ -198,11 +231,15 @@ fn build_and_install_module(root: &Path, kdir: &Path) -> Result<(), String> {
     }
     let moddir = kdir.join(".virtme_mods/lib/modules/0.0.0");
     if !moddir.join("modules.order").exists() {
-        return Err(format!("{} missing: rebuild the kernel (scripts/build-kernel.sh)", moddir.display()));
+        return Err(format!(
+            "{} missing: rebuild the kernel (scripts/build-kernel.sh)",
+            moddir.display()
+        ));
     }
     let extra = moddir.join("extra");
     std::fs::create_dir_all(&extra).map_err(|e| format!("{}: {e}", extra.display()))?;
-    std::fs::copy(kmod.join("ipmp.ko"), extra.join("ipmp.ko")).map_err(|e| format!("installing ipmp.ko: {e}"))?;
+    std::fs::copy(kmod.join("ipmp.ko"), extra.join("ipmp.ko"))
+        .map_err(|e| format!("installing ipmp.ko: {e}"))?;
     let status = Command::new("depmod")
         .arg("-a")
         .arg("-b")
@@ -218,7 +255,10 @@ fn build_and_install_module(root: &Path, kdir: &Path) -> Result<(), String> {
 
 fn report(outcome: &Outcome) {
     let mut out = std::io::stdout().lock();
-    let took = outcome.millis.map(|ms| format!(" ({:.1} s)", ms as f64 / 1000.0)).unwrap_or_default();
+    let took = outcome
+        .millis
+        .map(|ms| format!(" ({:.1} s)", ms as f64 / 1000.0))
+        .unwrap_or_default();
     if outcome.passed() {
         let _ = writeln!(out, "ok   {}{took}", outcome.name);
         return;
@@ -228,7 +268,10 @@ fn report(outcome: &Outcome) {
         let why = match failure {
             Failure::Status(s) => format!("scenario exited with status {s}"),
             Failure::Teardown => "teardown failed (module unload or cleanup)".into(),
-            Failure::KernelReport(lines) => format!("kernel reported a problem:\n       {}", lines.join("\n       ")),
+            Failure::KernelReport(lines) => format!(
+                "kernel reported a problem:\n       {}",
+                lines.join("\n       ")
+            ),
             Failure::Unfinished => "never finished (guest crashed or hung)".into(),
             Failure::NotRun => "not run (the guest stopped before it)".into(),
             Failure::BadMarker(l) => format!("unreadable end marker: {l}"),
