@@ -7,5 +7,6 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <net/rtnetlink.h>
+#include <linux/in6.h>
 
 #include "ipmp_helpers.h"

@@ -16,113 +16,20 @@
 //!   NETDEV_UNREGISTER, before the kernel can free it.
 
 use crate::bindings::raw;
+use crate::flowtab::FlowTable;
 use crate::link;
 use crate::netdev::{ExtAck, NetDev};
+use crate::policy::MAX_MEMBERS;
 use crate::rcu::{RcuBox, RcuGuard};
 use crate::rtnl::{Rtnl, RtnlCell};
 use crate::rx;
-use core::ptr::NonNull;
+use crate::table::{Member, MemberTable};
+use crate::uapi;
+use core::sync::atomic::{AtomicU8, Ordering};
 use kernel::{prelude::*, sync::Arc};
-
-/// Most members one group takes. Tables are fixed arrays so that the
-/// control path never allocates after a group is created.
-pub(crate) const MAX_MEMBERS: usize = 32;
 
 /// Default MTU ceiling of a group without members.
 const MAX_MTU_NO_MEMBERS: u32 = 65535;
-
-/// An underlying interface in a group.
-///
-/// # Invariants
-/// `dev` is the member device and `group` its group's device; both stay
-/// valid while the member is in the group's table or registered as the
-/// member's rx_handler_data (see the module documentation).
-pub(crate) struct Member {
-    dev: NonNull<raw::net_device>,
-    group: NonNull<raw::net_device>,
-}
-
-// SAFETY: the pointers refer to net devices, which the kernel lets any
-// thread use; the validity rules above do not depend on the thread.
-unsafe impl Send for Member {}
-// SAFETY: `Member` has no interior mutability of its own; shared access is
-// only to the devices, which are designed for concurrent use.
-unsafe impl Sync for Member {}
-
-impl Member {
-    /// The member device.
-    pub(crate) fn dev(&self) -> &NetDev {
-        // SAFETY: valid while `self` is reachable (type invariant).
-        unsafe { NetDev::from_raw(self.dev.as_ptr()) }
-    }
-
-    /// The group device.
-    pub(crate) fn group(&self) -> &IpmpDev {
-        // SAFETY: valid while `self` is reachable (type invariant), and it
-        // is an ipmp device since only `add_member` creates members.
-        unsafe { IpmpDev::from_raw(self.group.as_ptr()) }
-    }
-}
-
-/// A snapshot of a group's members, in the order they were added.
-pub(crate) struct MemberTable {
-    len: usize,
-    slots: [Option<Arc<Member>>; MAX_MEMBERS],
-}
-
-impl MemberTable {
-    fn new_boxed() -> Result<KBox<Self>> {
-        Ok(KBox::new(
-            Self {
-                len: 0,
-                slots: [const { None }; MAX_MEMBERS],
-            },
-            GFP_KERNEL,
-        )?)
-    }
-
-    /// The members.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<Member>> {
-        self.slots.iter().take(self.len).flatten()
-    }
-
-    /// How many members.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    fn clear(&mut self) {
-        for slot in self.slots.iter_mut() {
-            *slot = None;
-        }
-        self.len = 0;
-    }
-
-    fn push(&mut self, member: Arc<Member>) -> Result {
-        let slot = self.slots.get_mut(self.len).ok_or(ENOSPC)?;
-        *slot = Some(member);
-        self.len += 1;
-        Ok(())
-    }
-
-    /// Removes `dev`'s entry, keeping the order of the others.
-    fn remove(&mut self, dev: &NetDev) {
-        let Some(pos) = self.iter().position(|m| m.dev() == dev) else {
-            return;
-        };
-        if let Some(tail) = self.slots.get_mut(pos..self.len) {
-            tail.rotate_left(1);
-            if let Some(last) = tail.last_mut() {
-                *last = None;
-            }
-            self.len -= 1;
-        }
-    }
-
-    fn find(&self, dev: &NetDev) -> Option<&Arc<Member>> {
-        self.iter().find(|m| m.dev() == dev)
-    }
-}
 
 /// The private area of an `ipmp` net device.
 pub(crate) struct Group {
@@ -131,6 +38,11 @@ pub(crate) struct Group {
     members: RcuBox<MemberTable>,
     /// The unpublished table the next change is built in.
     spare: RtnlCell<Option<KBox<MemberTable>>>,
+    /// Flow to member assignments; allocated in `ndo_init`, freed with
+    /// the tables in `ndo_uninit` (after a grace period).
+    flows: RcuBox<FlowTable>,
+    /// `uapi::POLICY_*`: who applies the standby rule.
+    policy: AtomicU8,
 }
 
 impl Group {
@@ -139,6 +51,8 @@ impl Group {
         Self {
             members: RcuBox::empty(),
             spare: RtnlCell::new(None),
+            flows: RcuBox::empty(),
+            policy: AtomicU8::new(uapi::POLICY_KERNEL),
         }
     }
 
@@ -146,8 +60,10 @@ impl Group {
     pub(crate) fn init(&self, rtnl: &mut Rtnl) -> Result {
         let published = MemberTable::new_boxed()?;
         let spare = MemberTable::new_boxed()?;
+        let flows = KBox::new(FlowTable::new(), GFP_KERNEL)?;
         *self.spare.get_mut(rtnl) = Some(spare);
         let _ = self.members.replace(Some(published), rtnl);
+        let _ = self.flows.replace(Some(flows), rtnl);
         Ok(())
     }
 
@@ -155,6 +71,22 @@ impl Group {
     pub(crate) fn destroy(&self, rtnl: &mut Rtnl) {
         drop(self.members.replace(None, rtnl));
         drop(self.spare.get_mut(rtnl).take());
+        drop(self.flows.replace(None, rtnl));
+    }
+
+    /// The published member table, for a reader under RCU.
+    pub(crate) fn table<'a>(&'a self, rcu: &'a RcuGuard) -> Option<&'a MemberTable> {
+        self.members.read(rcu)
+    }
+
+    /// The flow table, for a reader under RCU.
+    pub(crate) fn flows<'a>(&'a self, rcu: &'a RcuGuard) -> Option<&'a FlowTable> {
+        self.flows.read(rcu)
+    }
+
+    /// `uapi::POLICY_*`.
+    pub(crate) fn policy(&self) -> u8 {
+        self.policy.load(Ordering::Relaxed)
     }
 
     /// The members, for a reader under RCU.
@@ -173,21 +105,21 @@ impl Group {
         self.members.read_rtnl(rtnl)
     }
 
-    /// Publishes a copy of the current table changed by `edit`.
+    /// Publishes a copy of the current table changed by `edit`, with the
+    /// active set and nominees recomputed.
     fn update(&self, rtnl: &mut Rtnl, edit: impl FnOnce(&mut MemberTable) -> Result) -> Result {
         let mut next = self.spare.get_mut(rtnl).take().ok_or(ENODEV)?;
         next.clear();
-        if let Some(current) = self.members.read_rtnl(rtnl) {
-            for m in current.iter() {
-                // Cannot fail: `next` has the same capacity as `current`.
-                next.push(m.clone())?;
-            }
+        let current = self.members.read_rtnl(rtnl);
+        if let Some(current) = current {
+            next.copy_from(current);
         }
         if let Err(e) = edit(&mut next) {
             next.clear();
             *self.spare.get_mut(rtnl) = Some(next);
             return Err(e);
         }
+        next.recompute(self.policy(), current);
         let mut old = self.members.replace(Some(next), rtnl);
         if let Some(old) = old.as_mut() {
             // Readers are gone (grace period in `replace`); this drops the
@@ -307,25 +239,19 @@ pub(crate) fn add_member(
         ));
         return Err(EBUSY);
     }
-    let count = ipmp.group().members_rtnl(rtnl).map_or(0, MemberTable::len);
-    if count >= MAX_MEMBERS {
+    let table = ipmp.group().members_rtnl(rtnl).ok_or(ENODEV)?;
+    let Some(id) = table.free_id().filter(|_| table.len() < MAX_MEMBERS) else {
         extack.set(format_args!(
             "{} is full ({} members)",
             group_dev.name(),
             MAX_MEMBERS
         ));
         return Err(ENOSPC);
-    }
+    };
 
-    // INVARIANT: both devices are live here; the member is released at
+    // SAFETY: both devices are live here; the member is released at
     // NETDEV_UNREGISTER of `dev` or in `ndo_uninit` of the group.
-    let member = Arc::new(
-        Member {
-            dev: NonNull::new(dev.as_raw()).ok_or(EINVAL)?,
-            group: NonNull::new(group_dev.as_raw()).ok_or(EINVAL)?,
-        },
-        GFP_KERNEL,
-    )?;
+    let member = Arc::new(unsafe { Member::new(dev, ipmp, id) }?, GFP_KERNEL)?;
     let handler_ref = Arc::into_raw(member.clone()).cast_mut().cast();
     if let Err(e) = dev.register_rx_handler(rx::handle_frame, handler_ref, rtnl) {
         // SAFETY: the handler was not registered, so we still own this
@@ -378,12 +304,19 @@ fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl) -> Result {
     let handler_ref = dev.rx_handler_data(rx::handle_frame, rtnl).ok_or(ENOENT)?;
     // Unpublish first, so that no reader picks the member while it is
     // being detached.
+    let mut id = None;
     group.update(rtnl, |t| {
-        t.remove(dev);
+        id = t.remove(dev);
         Ok(())
     })?;
     dev.unlink_master(ipmp.netdev(), rtnl);
     unregister_handler(dev, handler_ref, rtnl);
+    // Its id may be reused by the next member, which must start without
+    // this one's flows. Readers that still saw the old id went away with
+    // the grace period of `update`.
+    if let (Some(id), Some(flows)) = (id, group.flows.read_rtnl(rtnl)) {
+        flows.forget_member(id);
+    }
     pr_info!("{}: {} left the group\n", ipmp.netdev().name(), dev.name());
     Ok(())
 }
@@ -397,7 +330,7 @@ pub(crate) fn remove_all_members(ipmp: &IpmpDev, rtnl: &mut Rtnl) {
             .group()
             .members_rtnl(rtnl)
             .and_then(|t| t.iter().next())
-            .map(|m| m.dev.as_ptr());
+            .map(|m| m.dev().as_raw());
         let Some(dev) = first else { break };
         // SAFETY: a member device is live while it is in the table, and it
         // cannot leave it before we release it here under RTNL.
@@ -408,13 +341,34 @@ pub(crate) fn remove_all_members(ipmp: &IpmpDev, rtnl: &mut Rtnl) {
     }
 }
 
+/// Sets a member's flags (`uapi::MEMBER_F_*` in `mask` to their values in
+/// `flags`) and applies the consequences.
+pub(crate) fn set_member_flags(
+    ipmp: &IpmpDev,
+    member: &Member,
+    flags: u32,
+    mask: u32,
+    rtnl: &mut Rtnl,
+) -> Result {
+    member.set_flags(flags, mask);
+    refresh_active_set(ipmp, rtnl)
+}
+
+/// Recomputes the active set and nominees after a member's state changed
+/// (carrier, flags), then the group's carrier and MTU.
+pub(crate) fn refresh_active_set(ipmp: &IpmpDev, rtnl: &mut Rtnl) -> Result {
+    ipmp.group().update(rtnl, |_| Ok(()))?;
+    refresh_link_state(ipmp, rtnl);
+    Ok(())
+}
+
 /// Recomputes what the group device derives from its members: carrier
-/// (on while any member is up with carrier) and MTU (the smallest member
-/// MTU, also the ceiling for `ip link set itops0 mtu`).
+/// (on while any member is active) and MTU (the smallest member MTU, also
+/// the ceiling for `ip link set itops0 mtu`).
 pub(crate) fn refresh_link_state(ipmp: &IpmpDev, rtnl: &Rtnl) {
     let group_dev = ipmp.netdev();
     let table = ipmp.group().members_rtnl(rtnl);
-    let carrier = table.is_some_and(|t| t.iter().any(|m| m.dev().is_usable()));
+    let carrier = table.is_some_and(|t| !t.active_ids().is_empty());
     group_dev.set_carrier(carrier);
 
     let min_mtu = table.and_then(|t| t.iter().map(|m| m.dev().mtu()).min());

@@ -6,22 +6,29 @@
 //! members. Members keep their own MAC addresses and may carry their own
 //! (test) addresses; the group device carries the data addresses.
 //!
-//! Layout: `link` (link kind and device ops), `group` (membership and the
-//! RCU member table), `xmit`/`rx` (fast path), `notifier` (member device
-//! events); `netdev`, `skb`, `rcu`, `rtnl` are the thin safe layer over the
-//! raw `bindings`.
+//! Layout: `link` (link kind and device ops), `group` (membership and
+//! publication of the RCU member table), `table` (members, active set,
+//! nominees), `xmit`/`rx` (fast path), `notifier` (member device events);
+//! pure logic shared with userspace tests: `policy`, `flowtab`, `frames`,
+//! `uapi`; the thin safe layer over the raw `bindings`: `netdev`, `skb`,
+//! `rcu`, `rtnl`.
 
 use kernel::prelude::*;
 
 mod bindings;
+mod flowtab;
+mod frames;
 mod group;
 mod link;
 mod netdev;
 mod notifier;
+mod policy;
 mod rcu;
 mod rtnl;
 mod rx;
 mod skb;
+mod table;
+mod uapi;
 mod xmit;
 
 module! {

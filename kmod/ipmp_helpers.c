@@ -4,7 +4,9 @@
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/rtnetlink.h>
+#include <linux/inetdevice.h>
 #include <linux/skbuff.h>
+#include <net/addrconf.h>
 
 #include "ipmp_helpers.h"
 
@@ -119,4 +121,88 @@ void ipmp_tx_ok(struct net_device *dev, unsigned int len)
 void ipmp_tx_dropped(struct net_device *dev)
 {
 	dev_core_stats_tx_dropped_inc(dev);
+}
+
+void ipmp_rx_counted(struct net_device *dev, unsigned int len)
+{
+	dev_sw_netstats_rx_add(dev, len);
+}
+
+struct sk_buff *ipmp_skb_share_check(struct sk_buff *skb)
+{
+	return skb_share_check(skb, GFP_ATOMIC);
+}
+
+/* The rx_handler_data of the device a frame arrived on (receive path, RCU). */
+void *ipmp_rx_handler_data(const struct sk_buff *skb)
+{
+	return rcu_dereference(skb->dev->rx_handler_data);
+}
+
+bool ipmp_pskb_may_pull(struct sk_buff *skb, unsigned int len)
+{
+	return pskb_may_pull(skb, len);
+}
+
+unsigned int ipmp_skb_headlen(const struct sk_buff *skb)
+{
+	return skb_headlen(skb);
+}
+
+unsigned char *ipmp_skb_mac_header(const struct sk_buff *skb)
+{
+	return skb_mac_header(skb);
+}
+
+unsigned char *ipmp_skb_data(const struct sk_buff *skb)
+{
+	return skb->data;
+}
+
+u16 ipmp_skb_protocol(const struct sk_buff *skb)
+{
+	return ntohs(skb->protocol);
+}
+
+u8 ipmp_skb_pkt_type(const struct sk_buff *skb)
+{
+	return skb->pkt_type;
+}
+
+void ipmp_skb_set_pkt_type(struct sk_buff *skb, u8 type)
+{
+	skb->pkt_type = type;
+}
+
+int ipmp_skb_ensure_writable(struct sk_buff *skb, unsigned int len)
+{
+	return skb_ensure_writable(skb, len);
+}
+
+/* Is @addr one of @dev's own IPv4 addresses? Caller holds RCU. */
+bool ipmp_dev_has_addr4(struct net_device *dev, __be32 addr)
+{
+	const struct in_device *in_dev = __in_dev_get_rcu(dev);
+	const struct in_ifaddr *ifa;
+
+	if (!in_dev)
+		return false;
+	in_dev_for_each_ifa_rcu(ifa, in_dev)
+		if (ifa->ifa_local == addr)
+			return true;
+	return false;
+}
+
+/*
+ * Is @addr one of @dev's own IPv6 addresses, of any scope (strict), tentative
+ * ones included (so that duplicate address detection reaches the member)?
+ */
+bool ipmp_dev_has_addr6(struct net_device *dev, const struct in6_addr *addr)
+{
+	return ipv6_chk_addr_and_flags(dev_net(dev), addr, dev, false, 1, 0);
+}
+
+u32 ipmp_now_secs(void)
+{
+	return (u32)(jiffies / HZ);
 }

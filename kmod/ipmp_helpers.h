@@ -35,5 +35,21 @@ int ipmp_dev_queue_xmit(struct sk_buff *skb);
 void ipmp_kfree_skb(struct sk_buff *skb);
 void ipmp_tx_ok(struct net_device *dev, unsigned int len);
 void ipmp_tx_dropped(struct net_device *dev);
+void ipmp_rx_counted(struct net_device *dev, unsigned int len);
+
+struct sk_buff *ipmp_skb_share_check(struct sk_buff *skb);
+void *ipmp_rx_handler_data(const struct sk_buff *skb);
+bool ipmp_pskb_may_pull(struct sk_buff *skb, unsigned int len);
+unsigned int ipmp_skb_headlen(const struct sk_buff *skb);
+unsigned char *ipmp_skb_mac_header(const struct sk_buff *skb);
+unsigned char *ipmp_skb_data(const struct sk_buff *skb);
+u16 ipmp_skb_protocol(const struct sk_buff *skb);
+u8 ipmp_skb_pkt_type(const struct sk_buff *skb);
+void ipmp_skb_set_pkt_type(struct sk_buff *skb, u8 type);
+int ipmp_skb_ensure_writable(struct sk_buff *skb, unsigned int len);
+
+bool ipmp_dev_has_addr4(struct net_device *dev, __be32 addr);
+bool ipmp_dev_has_addr6(struct net_device *dev, const struct in6_addr *addr);
+u32 ipmp_now_secs(void);
 
 #endif

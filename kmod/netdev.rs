@@ -222,6 +222,23 @@ impl NetDev {
         unsafe { raw::netdev_upper_dev_unlink(self.as_raw(), master.as_raw()) }
     }
 
+    /// Whether `addr` is one of this device's IPv4 addresses (under RCU,
+    /// which every receive path holds).
+    pub(crate) fn has_ipv4_addr(&self, addr: [u8; 4]) -> bool {
+        // SAFETY: live device; the helper walks its in_device under RCU
+        // (held by the caller's context); the address is in network order.
+        unsafe { raw::ipmp_dev_has_addr4(self.as_raw(), u32::from_ne_bytes(addr)) }
+    }
+
+    /// Whether `addr` is one of this device's IPv6 addresses, of any
+    /// scope, tentative ones included.
+    pub(crate) fn has_ipv6_addr(&self, addr: &[u8; 16]) -> bool {
+        // CAST: `in6_addr` is 16 bytes in network order, like `addr`.
+        let a = core::ptr::from_ref(addr).cast::<raw::in6_addr>();
+        // SAFETY: live device, valid 16-byte address for the call.
+        unsafe { raw::ipmp_dev_has_addr6(self.as_raw(), a) }
+    }
+
     /// Counts one transmitted packet of `len` bytes (per-CPU tstats).
     pub(crate) fn count_tx(&self, len: u32) {
         // SAFETY: live device whose `pcpu_stat_type` is TSTATS, so the core

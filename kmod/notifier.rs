@@ -3,8 +3,9 @@
 //!
 //! - NETDEV_UNREGISTER: the member leaves its group (before the kernel
 //!   frees it; this is what keeps `Member::dev` valid).
-//! - NETDEV_UP/DOWN/CHANGE (carrier) and NETDEV_CHANGEMTU: the group's
-//!   carrier and MTU are recomputed.
+//! - NETDEV_UP/DOWN/CHANGE (carrier): the active set and nominees are
+//!   recomputed at once (no round trip to userspace), then the group's
+//!   carrier; NETDEV_CHANGEMTU: the group's MTU.
 //! - NETDEV_PRE_TYPE_CHANGE: refused; members stay Ethernet.
 
 use crate::bindings::raw;
@@ -44,8 +45,12 @@ impl Drop for Registration {
 
 /// What the notifier does with one event for one member.
 enum Action {
+    /// The member goes away.
     Release,
+    /// Its state changed: active set, nominees, carrier, MTU.
     Refresh,
+    /// Its MTU changed.
+    Mtu,
     Refuse,
     Nothing,
 }
@@ -53,10 +58,10 @@ enum Action {
 fn action(event: u32) -> Action {
     match event {
         raw::netdev_cmd_NETDEV_UNREGISTER => Action::Release,
-        raw::netdev_cmd_NETDEV_UP
-        | raw::netdev_cmd_NETDEV_DOWN
-        | raw::netdev_cmd_NETDEV_CHANGE
-        | raw::netdev_cmd_NETDEV_CHANGEMTU => Action::Refresh,
+        raw::netdev_cmd_NETDEV_UP | raw::netdev_cmd_NETDEV_DOWN | raw::netdev_cmd_NETDEV_CHANGE => {
+            Action::Refresh
+        }
+        raw::netdev_cmd_NETDEV_CHANGEMTU => Action::Mtu,
         raw::netdev_cmd_NETDEV_PRE_TYPE_CHANGE => Action::Refuse,
         _ => Action::Nothing,
     }
@@ -93,7 +98,12 @@ unsafe extern "C" fn netdev_event(
         Action::Release => {
             let _ = group::remove_member(ipmp, dev, &mut rtnl);
         }
-        Action::Refresh => group::refresh_link_state(ipmp, &rtnl),
+        Action::Refresh => {
+            if let Err(e) = group::refresh_active_set(ipmp, &mut rtnl) {
+                pr_warn!("{}: cannot update the active set: {:?}\n", ipmp.netdev().name(), e);
+            }
+        }
+        Action::Mtu => group::refresh_link_state(ipmp, &rtnl),
         // notifier_from_errno(-EBUSY)
         Action::Refuse => {
             return (raw::NOTIFY_STOP_MASK | EBUSY.to_errno().unsigned_abs()) as c_int

@@ -1,20 +1,106 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Receive path: the rx_handler registered on every member.
 //!
-//! For now every frame continues up the member's own stack
-//! (`RX_HANDLER_PASS`); delivery of data traffic to the group device
-//! comes with the fast-path work. Registering the handler already marks
-//! the member as taken (no bridge, bond or other group can claim it) and
-//! carries the member entry as rx_handler_data.
+//! For each frame a member receives (rules in `frames::rx_verdict`):
+//! - traffic for the member's own addresses (its test addresses, its IPv6
+//!   link-local; ARP and neighbour discovery for them) goes up the
+//!   member's own stack, so that in.mpathd can probe through it whatever
+//!   the member's state;
+//! - an inactive, failed or offline member delivers nothing else;
+//! - an active member hands unicast frames to the group device, and
+//!   broadcast/multicast frames only if it is the family's nominee, so
+//!   that the group sees each of them once.
+//!
+//! Runs in softirq context under `rcu_read_lock()`.
 
 use crate::bindings::raw;
+use crate::frames::{self, Arrival, OwnCandidates, RxVerdict};
+use crate::netdev::NetDev;
+use crate::rcu::RcuGuard;
+use crate::skb::{RxSkb, PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST};
+use crate::table::Member;
 
 /// The rx_handler of a member.
 ///
 /// # Safety
-/// Called by the core's receive path with a valid `*pskb`.
+/// Only the core receive path calls this, with a valid `*pskb`, on a device
+/// whose rx_handler_data is a live `Member` (see `group::add_member`).
 pub(crate) unsafe extern "C" fn handle_frame(
-    _pskb: *mut *mut raw::sk_buff,
+    pskb: *mut *mut raw::sk_buff,
 ) -> raw::rx_handler_result_t {
-    raw::rx_handler_result_RX_HANDLER_PASS
+    // SAFETY: the core gives a valid `pskb`.
+    let Some(mut skb) = (unsafe { RxSkb::from_handler_arg(pskb) }) else {
+        return raw::rx_handler_result_RX_HANDLER_CONSUMED;
+    };
+    // SAFETY: the frame's device is a member (the handler is only
+    // registered on members); its rx_handler_data is the member entry,
+    // kept alive until the handler is unregistered, which waits for this
+    // receive path to finish.
+    let member = unsafe { &*raw::ipmp_rx_handler_data(*pskb).cast::<Member>() };
+    match deliver(member, &mut skb) {
+        RxVerdict::Member => raw::rx_handler_result_RX_HANDLER_PASS,
+        RxVerdict::Exact => raw::rx_handler_result_RX_HANDLER_EXACT,
+        RxVerdict::Group => {
+            skb.redirect_to(member.group().netdev());
+            raw::rx_handler_result_RX_HANDLER_ANOTHER
+        }
+    }
+}
+
+fn deliver(member: &Member, skb: &mut RxSkb<'_>) -> RxVerdict {
+    let rcu = RcuGuard::new();
+    let group = member.group();
+    let Some(table) = group.group().table(&rcu) else {
+        return RxVerdict::Exact;
+    };
+    let protocol = skb.protocol();
+    let for_member = is_for_member(member.dev(), skb, protocol);
+    let (arrival, broadcast) = match skb.pkt_type() {
+        PACKET_HOST => (Arrival::ToMember, false),
+        PACKET_BROADCAST => (Arrival::Multi, true),
+        PACKET_MULTICAST => (Arrival::Multi, false),
+        _ => (Arrival::ToOther, false),
+    };
+    let nominee = arrival == Arrival::Multi
+        && table
+            .nominee(frames::rx_role(protocol, broadcast))
+            .is_some_and(|n| n.id() == member.id());
+    let to_group_mac =
+        arrival == Arrival::ToOther && skb.eth_dst() == group.netdev().hw_addr();
+    let verdict = frames::rx_verdict(
+        for_member,
+        table.is_active(member.id()),
+        arrival,
+        nominee,
+        to_group_mac,
+    );
+    if verdict == RxVerdict::Group && to_group_mac {
+        skb.set_pkt_type_host();
+    }
+    verdict
+}
+
+/// Whether the packet is addressed to one of `dev`'s own addresses.
+fn is_for_member(dev: &NetDev, skb: &mut RxSkb<'_>, protocol: u16) -> bool {
+    let need = frames::own_candidates_len(protocol);
+    if need == 0 {
+        return false;
+    }
+    // IPv6 packets shorter than the neighbour discovery part are fine:
+    // fall back to the fixed header.
+    let net = match skb.network_head(need) {
+        Some(net) => net,
+        None if protocol == frames::ETH_P_IPV6 => match skb.network_head(frames::IPV6_HLEN) {
+            Some(net) => net,
+            None => return false,
+        },
+        None => return false,
+    };
+    match frames::own_candidates(protocol, net) {
+        OwnCandidates::None => false,
+        OwnCandidates::V4(addr) => dev.has_ipv4_addr(addr),
+        OwnCandidates::V6(dst, target) => {
+            dev.has_ipv6_addr(&dst) || target.is_some_and(|t| dev.has_ipv6_addr(&t))
+        }
+    }
 }

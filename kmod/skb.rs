@@ -63,6 +63,36 @@ impl SkBuff {
         Ok(())
     }
 
+    /// The linear head of the frame (from the Ethernet header on transmit).
+    pub(crate) fn head(&self) -> &[u8] {
+        // SAFETY: valid skb; `data` points to `skb_headlen()` readable bytes
+        // that stay put while we hold `&self` (nothing reallocates them
+        // without `&mut self`).
+        unsafe {
+            let len = raw::ipmp_skb_headlen(self.as_raw()) as usize;
+            core::slice::from_raw_parts(raw::ipmp_skb_data(self.as_raw()), len)
+        }
+    }
+
+    /// The first `len` bytes of the frame, made linear, private and
+    /// writable (`skb_ensure_writable()`).
+    pub(crate) fn writable(&mut self, len: u32) -> Result<&mut [u8]> {
+        if len > self.len() {
+            return Err(EINVAL);
+        }
+        // SAFETY: valid, exclusively owned skb.
+        let ret = unsafe { raw::ipmp_skb_ensure_writable(self.as_raw(), len) };
+        if ret != 0 {
+            return Err(ENOMEM);
+        }
+        // SAFETY: after a successful `skb_ensure_writable(len)` the first
+        // `len` bytes at `data` are linear, private and writable, and stay
+        // so while we hold `&mut self`.
+        Ok(unsafe {
+            core::slice::from_raw_parts_mut(raw::ipmp_skb_data(self.as_raw()), len as usize)
+        })
+    }
+
     /// Queues the packet for transmission on `dev`; true if the lower
     /// device accepted it (`net_xmit_eval()` of the result is 0).
     pub(crate) fn transmit_via(self, dev: &NetDev) -> bool {
@@ -83,5 +113,93 @@ impl Drop for SkBuff {
     fn drop(&mut self) {
         // SAFETY: we own the skb (invariant); this frees it exactly once.
         unsafe { raw::ipmp_kfree_skb(self.as_raw()) };
+    }
+}
+
+/// A received skb, seen from an rx_handler: the core owns it, the handler
+/// may change it in place.
+///
+/// # Invariants
+/// `0` is a valid, unshared skb (after `skb_share_check()`), in the receive
+/// path of the current CPU for the lifetime `'a`.
+pub(crate) struct RxSkb<'a>(&'a mut raw::sk_buff);
+
+/// `skb->pkt_type` values.
+pub(crate) use raw::{PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST};
+
+impl<'a> RxSkb<'a> {
+    /// Makes `*pskb` unshared and wraps it; `None` if that failed (the skb
+    /// was then freed and the handler must report it consumed).
+    ///
+    /// # Safety
+    /// `pskb` is the rx_handler's argument: a valid pointer to a valid skb
+    /// pointer.
+    pub(crate) unsafe fn from_handler_arg(pskb: *mut *mut raw::sk_buff) -> Option<Self> {
+        // SAFETY: valid by the caller's guarantee; `skb_share_check()` either
+        // returns an skb we may modify (the original or a clone, freeing the
+        // original) or NULL after freeing it.
+        let skb = unsafe { raw::ipmp_skb_share_check(*pskb) };
+        // SAFETY: as above; the core continues with `*pskb`.
+        unsafe { *pskb = skb };
+        // SAFETY: non-NULL results are valid and unshared (invariant).
+        unsafe { skb.as_mut() }.map(Self)
+    }
+
+    fn as_raw(&self) -> *mut raw::sk_buff {
+        core::ptr::from_ref::<raw::sk_buff>(self.0).cast_mut()
+    }
+
+    /// The ethertype (host order).
+    pub(crate) fn protocol(&self) -> u16 {
+        // SAFETY: valid skb (invariant).
+        unsafe { raw::ipmp_skb_protocol(self.as_raw()) }
+    }
+
+    /// `skb->pkt_type` (`PACKET_*`).
+    pub(crate) fn pkt_type(&self) -> u32 {
+        // SAFETY: valid skb (invariant).
+        u32::from(unsafe { raw::ipmp_skb_pkt_type(self.as_raw()) })
+    }
+
+    /// Marks the frame as addressed to this host.
+    pub(crate) fn set_pkt_type_host(&mut self) {
+        // SAFETY: valid, unshared skb (invariant).
+        unsafe { raw::ipmp_skb_set_pkt_type(self.as_raw(), PACKET_HOST as u8) };
+    }
+
+    /// The destination MAC address of the frame.
+    pub(crate) fn eth_dst(&self) -> [u8; 6] {
+        let mut dst = [0u8; 6];
+        // SAFETY: valid skb; on receive the MAC header was set by
+        // eth_type_trans() and its 14 bytes are in the linear area.
+        unsafe {
+            let mac = raw::ipmp_skb_mac_header(self.as_raw());
+            core::ptr::copy_nonoverlapping(mac, dst.as_mut_ptr(), 6);
+        }
+        dst
+    }
+
+    /// The first `len` bytes from the network header, made linear
+    /// (`pskb_may_pull()`); `None` if the packet is shorter.
+    pub(crate) fn network_head(&mut self, len: usize) -> Option<&[u8]> {
+        let len32 = u32::try_from(len).ok()?;
+        // SAFETY: valid, unshared skb that the receive path lets us pull.
+        if !unsafe { raw::ipmp_pskb_may_pull(self.as_raw(), len32) } {
+            return None;
+        }
+        // SAFETY: after a successful pull, `len` bytes at `data` (the
+        // network header on receive) are linear and readable while we hold
+        // `&mut self`.
+        Some(unsafe { core::slice::from_raw_parts(raw::ipmp_skb_data(self.as_raw()), len) })
+    }
+
+    /// Hands the frame to `dev` (the group): counts it there and changes
+    /// `skb->dev`; the handler then returns `RX_HANDLER_ANOTHER`.
+    pub(crate) fn redirect_to(&mut self, dev: &NetDev) {
+        // SAFETY: valid, unshared skb; `dev` is live for the call.
+        unsafe {
+            raw::ipmp_rx_counted(dev.as_raw(), (*self.as_raw()).len);
+            raw::ipmp_skb_set_dev(self.as_raw(), dev.as_raw());
+        }
     }
 }

@@ -1,52 +1,77 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Transmit path (`ndo_start_xmit`).
 //!
-//! Reads the RCU-published member table, picks a member that is up with
-//! carrier by the packet's flow hash (so one connection stays on one
-//! member), rewrites the source MAC to the member's own and queues the
-//! packet there. With no usable member the packet is dropped and counted.
+//! Reads the RCU-published member table and decides, per frame:
+//! - unicast: the member the flow table gives the flow (see `flowtab`);
+//! - broadcast/multicast: the nominee of the family;
+//! - ARP and neighbour discovery from the group: the member that answers
+//!   for the group's addresses, with the hardware addresses inside the
+//!   packet rewritten to that member's (peers must learn a member's MAC,
+//!   which is where frames for the group arrive).
+//!
+//! Then it rewrites the source MAC to the member's own and queues the
+//! frame there. No usable member: the frame is dropped and counted.
 
-use crate::group::{IpmpDev, Member};
+use crate::frames::{self, Role, TxPath, ETH_HLEN};
+use crate::group::IpmpDev;
 use crate::rcu::RcuGuard;
 use crate::skb::SkBuff;
-use kernel::sync::Arc;
+use crate::table::Member;
+use kernel::prelude::*;
 
 /// Sends `skb` out of one member of `ipmp`, or drops it.
 pub(crate) fn transmit(ipmp: &IpmpDev, mut skb: SkBuff) {
     let rcu = RcuGuard::new();
     let len = skb.len();
-    let hash = skb.flow_hash();
-    let Some(member) = pick_member(ipmp, &rcu, hash) else {
-        ipmp.netdev().count_tx_dropped();
-        return; // `skb` is freed on drop.
-    };
-    let dev = member.dev();
-    if skb.set_eth_source(&dev.hw_addr()).is_err() {
-        ipmp.netdev().count_tx_dropped();
-        return;
-    }
-    if skb.transmit_via(dev) {
-        ipmp.netdev().count_tx(len);
-    } else {
-        ipmp.netdev().count_tx_dropped();
+    let group_dev = ipmp.netdev();
+    match route(ipmp, &rcu, &mut skb) {
+        Ok(member) if skb.transmit_via(member.dev()) => group_dev.count_tx(len),
+        _ => group_dev.count_tx_dropped(),
     }
 }
 
-/// The member for a flow hash: the `hash % n`-th of the `n` usable members.
-fn pick_member<'a>(ipmp: &'a IpmpDev, rcu: &'a RcuGuard, hash: u32) -> Option<&'a Arc<Member>> {
+/// Picks the member for `skb` and rewrites the frame for it.
+fn route<'a>(ipmp: &'a IpmpDev, rcu: &'a RcuGuard, skb: &mut SkBuff) -> Result<&'a Member> {
     let group = ipmp.group();
-    let usable = group.members(rcu).filter(|m| m.dev().is_usable()).count();
-    let n = u32::try_from(usable).ok().filter(|&n| n > 0)?;
-    let index = (hash % n) as usize;
-    // A member may lose carrier between the two passes; then take the last
-    // usable one rather than dropping the packet.
-    let mut chosen = None;
-    for m in group
-        .members(rcu)
-        .filter(|m| m.dev().is_usable())
-        .take(index + 1)
-    {
-        chosen = Some(m);
+    let table = group.table(rcu).ok_or(ENODEV)?;
+    let path = frames::tx_path(skb.head());
+    let member = match path {
+        TxPath::Flow => {
+            let flows = group.flows(rcu).ok_or(ENODEV)?;
+            let id = flows
+                .pick(skb.flow_hash(), now_secs(), table.active_ids())
+                .ok_or(ENODEV)?;
+            table.member(id)
+        }
+        TxPath::Nominee(role) => table.nominee(role),
+        // Until data addresses are bound to members one by one, the
+        // nominees answer for all of them.
+        TxPath::Arp { .. } => table.nominee(Role::V4Broadcast),
+        TxPath::Ndisc => table.nominee(Role::V6Multicast),
     }
-    chosen
+    .ok_or(ENODEV)?;
+    let mac = member.dev().hw_addr();
+    match path {
+        TxPath::Arp { .. } => {
+            let frame = skb.writable((ETH_HLEN + frames::ARP_LEN) as u32)?;
+            if !frames::rewrite_arp_sender(frame, &mac) {
+                return Err(EINVAL);
+            }
+        }
+        TxPath::Ndisc => {
+            let len = skb.len();
+            let frame = skb.writable(len)?;
+            if !frames::rewrite_ndisc_lladdr(frame, &mac) {
+                return Err(EINVAL);
+            }
+        }
+        TxPath::Flow | TxPath::Nominee(_) => {}
+    }
+    skb.set_eth_source(&mac)?;
+    Ok(member)
+}
+
+fn now_secs() -> u32 {
+    // SAFETY: reads jiffies; callable in any context.
+    unsafe { crate::bindings::raw::ipmp_now_secs() }
 }

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Reading and rewriting the few frame fields the fast path cares about.
+//!
+//! Transmit side: which way a frame sent by the group leaves (per flow, by
+//! a broadcast/multicast nominee, or as ARP/neighbour discovery that must
+//! carry a member's hardware address), and the rewrites of those
+//! addresses. Receive side: which addresses of a frame may belong to the
+//! member itself (its test addresses), and where the frame goes.
+//!
+//! Pure functions on byte slices (no kernel types): compiled into ipmp.ko
+//! and unit-tested in userspace by `crates/libipmp`.
+
+/// Ethernet header length.
+pub const ETH_HLEN: usize = 14;
+/// Ethertype of IPv4.
+pub const ETH_P_IP: u16 = 0x0800;
+/// Ethertype of ARP.
+pub const ETH_P_ARP: u16 = 0x0806;
+/// Ethertype of IPv6.
+pub const ETH_P_IPV6: u16 = 0x86dd;
+
+const IPPROTO_ICMPV6: u8 = 58;
+const ND_ROUTER_SOLICIT: u8 = 133;
+const ND_ROUTER_ADVERT: u8 = 134;
+const ND_NEIGHBOUR_SOLICIT: u8 = 135;
+const ND_NEIGHBOUR_ADVERT: u8 = 136;
+const ND_OPT_SOURCE_LL_ADDR: u8 = 1;
+const ND_OPT_TARGET_LL_ADDR: u8 = 2;
+
+/// Length of an ARP packet for IPv4 over Ethernet.
+pub const ARP_LEN: usize = 28;
+/// Length of an IPv6 header.
+pub const IPV6_HLEN: usize = 40;
+
+/// Broadcast and multicast roles; one active member holds each.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Role {
+    /// IPv4 multicast (`ipmpstat` flag `m`).
+    V4Multicast = 0,
+    /// IPv4 broadcast (`b`); also sends the group's ARP for now.
+    V4Broadcast = 1,
+    /// IPv6 multicast (`M`); also sends the group's neighbour discovery.
+    V6Multicast = 2,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 3] = [Role::V4Multicast, Role::V4Broadcast, Role::V6Multicast];
+}
+
+/// How a frame sent by the group leaves.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TxPath {
+    /// A unicast frame of some flow: spread per flow over active members.
+    Flow,
+    /// A broadcast or multicast frame: by the nominee of the role.
+    Nominee(Role),
+    /// ARP (request or reply) from the group: its sender hardware address
+    /// must become the sending member's; `sender` is its IPv4 address.
+    Arp {
+        /// Sender protocol address.
+        sender: [u8; 4],
+    },
+    /// Neighbour or router discovery from the group: its link-layer
+    /// address options must become the sending member's.
+    Ndisc,
+}
+
+fn be16(b: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes([*b.get(at)?, *b.get(at + 1)?]))
+}
+
+fn array<const N: usize>(b: &[u8], at: usize) -> Option<[u8; N]> {
+    b.get(at..at + N)?.try_into().ok()
+}
+
+/// Whether a MAC address is a group (broadcast or multicast) address.
+pub fn is_group_mac(mac: &[u8]) -> bool {
+    mac.first().is_some_and(|b| b & 1 != 0)
+}
+
+/// Classifies a frame the group transmits; `frame` starts at the Ethernet
+/// header and holds at least its linear part.
+pub fn tx_path(frame: &[u8]) -> TxPath {
+    let Some(ethertype) = be16(frame, 12) else {
+        return TxPath::Flow;
+    };
+    if ethertype == ETH_P_ARP {
+        if let Some(sender) = arp_ipv4_sender(frame.get(ETH_HLEN..).unwrap_or(&[])) {
+            return TxPath::Arp { sender };
+        }
+    }
+    if ethertype == ETH_P_IPV6 && ndisc_type(frame.get(ETH_HLEN..).unwrap_or(&[])).is_some() {
+        return TxPath::Ndisc;
+    }
+    let Some(dst) = frame.get(..6) else {
+        return TxPath::Flow;
+    };
+    if !is_group_mac(dst) {
+        return TxPath::Flow;
+    }
+    TxPath::Nominee(match ethertype {
+        ETH_P_IPV6 => Role::V6Multicast,
+        ETH_P_IP if dst != [0xff; 6] => Role::V4Multicast,
+        _ => Role::V4Broadcast,
+    })
+}
+
+/// The sender IPv4 address of an Ethernet/IPv4 ARP packet.
+fn arp_ipv4_sender(arp: &[u8]) -> Option<[u8; 4]> {
+    let ok = be16(arp, 0)? == 1 && be16(arp, 2)? == ETH_P_IP && *arp.get(4)? == 6 && *arp.get(5)? == 4;
+    if !ok || arp.len() < ARP_LEN {
+        return None;
+    }
+    array(arp, 14)
+}
+
+/// The ICMPv6 type of an IPv6 packet carrying router or neighbour
+/// discovery directly (no extension headers), if it is one.
+fn ndisc_type(ip6: &[u8]) -> Option<u8> {
+    if *ip6.get(6)? != IPPROTO_ICMPV6 {
+        return None;
+    }
+    let t = *ip6.get(IPV6_HLEN)?;
+    (ND_ROUTER_SOLICIT..=ND_NEIGHBOUR_ADVERT).contains(&t).then_some(t)
+}
+
+/// Rewrites the sender hardware address of the ARP packet in `frame`
+/// (Ethernet header included) to `mac`.
+pub fn rewrite_arp_sender(frame: &mut [u8], mac: &[u8; 6]) -> bool {
+    match frame.get_mut(ETH_HLEN + 8..ETH_HLEN + 14) {
+        Some(sha) => {
+            sha.copy_from_slice(mac);
+            true
+        }
+        None => false,
+    }
+}
+
+/// Rewrites the source/target link-layer address options of the router
+/// or neighbour discovery packet in `frame` (Ethernet header included, the
+/// whole packet linear) to `mac`, keeping the ICMPv6 checksum right.
+/// Returns false if the packet is malformed (then it is left as it was up
+/// to the first bad option).
+pub fn rewrite_ndisc_lladdr(frame: &mut [u8], mac: &[u8; 6]) -> bool {
+    let Some(ip6) = frame.get_mut(ETH_HLEN..) else {
+        return false;
+    };
+    let Some(kind) = ndisc_type(ip6) else {
+        return false;
+    };
+    let Some(payload_len) = be16(ip6, 4) else {
+        return false;
+    };
+    let Some(icmp) = ip6.get_mut(IPV6_HLEN..IPV6_HLEN + usize::from(payload_len)) else {
+        return false;
+    };
+    let mut at = match kind {
+        ND_ROUTER_SOLICIT => 8,
+        ND_ROUTER_ADVERT => 16,
+        _ => 24,
+    };
+    let Some(mut csum) = be16(icmp, 2) else {
+        return false;
+    };
+    while at < icmp.len() {
+        let (Some(&opt), Some(&units)) = (icmp.get(at), icmp.get(at + 1)) else {
+            return false;
+        };
+        let len = usize::from(units) * 8;
+        if len == 0 {
+            return false;
+        }
+        if (opt == ND_OPT_SOURCE_LL_ADDR || opt == ND_OPT_TARGET_LL_ADDR) && len == 8 {
+            let Some(lladdr) = icmp.get_mut(at + 2..at + 8) else {
+                return false;
+            };
+            csum = checksum_replace(csum, lladdr, mac);
+            lladdr.copy_from_slice(mac);
+        }
+        at += len;
+    }
+    if let Some(c) = icmp.get_mut(2..4) {
+        c.copy_from_slice(&csum.to_be_bytes());
+    }
+    true
+}
+
+/// Incremental Internet checksum update (RFC 1624, eqn. 3) for replacing
+/// the 16-bit-aligned bytes `old` by `new` (same even length).
+pub fn checksum_replace(csum: u16, old: &[u8], new: &[u8]) -> u16 {
+    let mut sum = u32::from(!csum);
+    for (o, n) in old.chunks(2).zip(new.chunks(2)) {
+        let o = u16::from_be_bytes([o[0], *o.get(1).unwrap_or(&0)]);
+        let n = u16::from_be_bytes([n[0], *n.get(1).unwrap_or(&0)]);
+        sum += u32::from(!o) + u32::from(n);
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// Addresses of a received packet that may be the member's own (test)
+/// addresses: the ARP target, the IPv4 destination, the IPv6 destination
+/// and, for neighbour discovery, its target.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum OwnCandidates {
+    /// Nothing to check (not ARP/IPv4/IPv6, or too short).
+    None,
+    /// An IPv4 address.
+    V4([u8; 4]),
+    /// An IPv6 destination, and a neighbour discovery target if any.
+    V6([u8; 16], Option<[u8; 16]>),
+}
+
+/// Bytes of the network header needed by [`own_candidates`] for
+/// `protocol` (the receive path pulls that many before calling it).
+pub fn own_candidates_len(protocol: u16) -> usize {
+    match protocol {
+        ETH_P_ARP => ARP_LEN,
+        ETH_P_IP => 20,
+        ETH_P_IPV6 => IPV6_HLEN + 24,
+        _ => 0,
+    }
+}
+
+/// See [`OwnCandidates`]; `net` starts at the network header.
+pub fn own_candidates(protocol: u16, net: &[u8]) -> OwnCandidates {
+    let found = match protocol {
+        ETH_P_ARP => array(net, 24).map(OwnCandidates::V4),
+        ETH_P_IP => array(net, 16).map(OwnCandidates::V4),
+        ETH_P_IPV6 => array(net, 24).map(|dst| {
+            let target = match ndisc_type(net) {
+                Some(ND_NEIGHBOUR_SOLICIT | ND_NEIGHBOUR_ADVERT) => array(net, IPV6_HLEN + 8),
+                _ => None,
+            };
+            OwnCandidates::V6(dst, target)
+        }),
+        _ => None,
+    };
+    found.unwrap_or(OwnCandidates::None)
+}
+
+/// How a frame arrived, from the member's point of view (`skb->pkt_type`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Arrival {
+    /// Unicast to the member's MAC.
+    ToMember,
+    /// Broadcast or multicast.
+    Multi,
+    /// Unicast to another MAC.
+    ToOther,
+}
+
+/// Where a received frame goes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum RxVerdict {
+    /// Up the member's own stack (test traffic).
+    Member,
+    /// Up the group device's stack (data traffic).
+    Group,
+    /// Nowhere but packet sockets bound to the member (`RX_HANDLER_EXACT`).
+    Exact,
+}
+
+/// The receive rule: traffic for the member's own addresses goes to the
+/// member whatever its state; an inactive member delivers nothing else;
+/// an active one delivers unicast for the group, and broadcast/multicast
+/// only if it is the family's nominee (so the group sees it once).
+pub fn rx_verdict(
+    for_member: bool,
+    active: bool,
+    arrival: Arrival,
+    nominee: bool,
+    to_group_mac: bool,
+) -> RxVerdict {
+    if for_member {
+        return RxVerdict::Member;
+    }
+    if !active {
+        return RxVerdict::Exact;
+    }
+    match arrival {
+        Arrival::ToMember => RxVerdict::Group,
+        Arrival::Multi if nominee => RxVerdict::Group,
+        Arrival::Multi => RxVerdict::Exact,
+        Arrival::ToOther if to_group_mac => RxVerdict::Group,
+        Arrival::ToOther => RxVerdict::Member,
+    }
+}
+
+/// The nominee role responsible for a broadcast/multicast frame received
+/// with `protocol`.
+pub fn rx_role(protocol: u16, broadcast: bool) -> Role {
+    match protocol {
+        ETH_P_IPV6 => Role::V6Multicast,
+        ETH_P_IP if !broadcast => Role::V4Multicast,
+        _ => Role::V4Broadcast,
+    }
+}

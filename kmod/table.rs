@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Members and the member table: who is in a group, who is active, who is
+//! nominated for broadcast and multicast.
+//!
+//! A [`MemberTable`] is an immutable snapshot once published (see
+//! `group`): readers on the fast path find everything they need in it
+//! without locks. Slots are indexed by member id (`0..MAX_MEMBERS`, stable
+//! while the member stays, reused after it leaves), so the flow table can
+//! name members by a byte.
+
+use crate::bindings::raw;
+use crate::frames::Role;
+use crate::group::IpmpDev;
+use crate::netdev::NetDev;
+use crate::policy::{self, MemberState, MAX_MEMBERS};
+use crate::uapi;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::{prelude::*, sync::Arc};
+
+/// An underlying interface in a group.
+///
+/// # Invariants
+/// `dev` is the member device and `group` its group's device; both stay
+/// valid while the member is in the group's table or registered as the
+/// member's rx_handler_data (see `group`).
+pub(crate) struct Member {
+    dev: NonNull<raw::net_device>,
+    group: NonNull<raw::net_device>,
+    id: u8,
+    /// `uapi::MEMBER_F_*`: written under RTNL, read anywhere.
+    flags: AtomicU32,
+}
+
+// SAFETY: the pointers refer to net devices, which the kernel lets any
+// thread use; the validity rules above do not depend on the thread.
+unsafe impl Send for Member {}
+// SAFETY: the only interior mutability is an atomic; shared access to the
+// devices is what net devices are designed for.
+unsafe impl Sync for Member {}
+
+impl Member {
+    /// A member entry for `dev` in `group`, with id `id`.
+    ///
+    /// # Safety
+    /// Both devices are live, and the caller releases the member (removes
+    /// it from every table and from `dev`'s rx_handler_data) before either
+    /// device can be freed.
+    pub(crate) unsafe fn new(dev: &NetDev, group: &IpmpDev, id: u8) -> Result<Self> {
+        // INVARIANT: guaranteed by the caller.
+        Ok(Self {
+            dev: NonNull::new(dev.as_raw()).ok_or(EINVAL)?,
+            group: NonNull::new(group.netdev().as_raw()).ok_or(EINVAL)?,
+            id,
+            flags: AtomicU32::new(0),
+        })
+    }
+
+    /// The member device.
+    pub(crate) fn dev(&self) -> &NetDev {
+        // SAFETY: valid while `self` is reachable (type invariant).
+        unsafe { NetDev::from_raw(self.dev.as_ptr()) }
+    }
+
+    /// The group device.
+    pub(crate) fn group(&self) -> &IpmpDev {
+        // SAFETY: valid while `self` is reachable (type invariant), and an
+        // ipmp device since only `group::add_member` creates members.
+        unsafe { IpmpDev::from_raw(self.group.as_ptr()) }
+    }
+
+    /// The member's id within its group.
+    pub(crate) fn id(&self) -> u8 {
+        self.id
+    }
+
+    /// `uapi::MEMBER_F_*` flags.
+    pub(crate) fn flags(&self) -> u32 {
+        self.flags.load(Ordering::Relaxed)
+    }
+
+    /// Sets the flags in `mask` to their values in `flags`.
+    pub(crate) fn set_flags(&self, flags: u32, mask: u32) {
+        let mask = mask & uapi::MEMBER_F_ALL;
+        let old = self.flags();
+        self.flags.store((old & !mask) | (flags & mask), Ordering::Relaxed);
+    }
+
+    fn state(&self) -> MemberState {
+        MemberState {
+            usable: self.dev().is_usable(),
+            flags: self.flags(),
+        }
+    }
+}
+
+/// The `uapi::NOMINEE_*` bit of a role.
+pub(crate) fn role_bit(role: Role) -> u32 {
+    match role {
+        Role::V4Multicast => uapi::NOMINEE_V4_MULTICAST,
+        Role::V4Broadcast => uapi::NOMINEE_V4_BROADCAST,
+        Role::V6Multicast => uapi::NOMINEE_V6_MULTICAST,
+    }
+}
+
+/// A snapshot of a group's members.
+pub(crate) struct MemberTable {
+    /// Members by id.
+    by_id: [Option<Arc<Member>>; MAX_MEMBERS],
+    /// Ids in the order the members joined (the first `len` entries).
+    order: [u8; MAX_MEMBERS],
+    len: usize,
+    /// Active ids, in join order (the first `n_active` entries).
+    active: [u8; MAX_MEMBERS],
+    n_active: usize,
+    /// Nominee id per [`Role`].
+    nominees: [Option<u8>; 3],
+}
+
+impl MemberTable {
+    /// An empty table, boxed (it is too large for the stack of some
+    /// callers).
+    pub(crate) fn new_boxed() -> Result<KBox<Self>> {
+        Ok(KBox::new(
+            Self {
+                by_id: [const { None }; MAX_MEMBERS],
+                order: [0; MAX_MEMBERS],
+                len: 0,
+                active: [0; MAX_MEMBERS],
+                n_active: 0,
+                nominees: [None; 3],
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// The members, in join order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &Arc<Member>> {
+        self.order
+            .iter()
+            .take(self.len)
+            .filter_map(|&id| self.member(id))
+    }
+
+    /// The member with id `id`.
+    pub(crate) fn member(&self, id: u8) -> Option<&Arc<Member>> {
+        self.by_id.get(usize::from(id))?.as_ref()
+    }
+
+    /// How many members.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The ids of the active members, in join order.
+    pub(crate) fn active_ids(&self) -> &[u8] {
+        self.active.get(..self.n_active).unwrap_or(&[])
+    }
+
+    /// Whether member `id` is active.
+    pub(crate) fn is_active(&self, id: u8) -> bool {
+        self.active_ids().contains(&id)
+    }
+
+    /// The nominee for `role`.
+    pub(crate) fn nominee(&self, role: Role) -> Option<&Arc<Member>> {
+        self.nominees[role as usize].and_then(|id| self.member(id))
+    }
+
+    /// The `uapi::NOMINEE_*` roles member `id` holds.
+    pub(crate) fn roles_of(&self, id: u8) -> u32 {
+        Role::ALL
+            .iter()
+            .filter(|&&r| self.nominees[r as usize] == Some(id))
+            .fold(0, |acc, &r| acc | role_bit(r))
+    }
+
+    /// Becomes a copy of `other`.
+    pub(crate) fn copy_from(&mut self, other: &MemberTable) {
+        self.by_id.clone_from(&other.by_id);
+        self.order = other.order;
+        self.len = other.len;
+        self.active = other.active;
+        self.n_active = other.n_active;
+        self.nominees = other.nominees;
+    }
+
+    /// Drops every member reference.
+    pub(crate) fn clear(&mut self) {
+        for slot in self.by_id.iter_mut() {
+            *slot = None;
+        }
+        self.len = 0;
+        self.n_active = 0;
+        self.nominees = [None; 3];
+    }
+
+    /// The lowest id no member uses.
+    pub(crate) fn free_id(&self) -> Option<u8> {
+        let id = self.by_id.iter().position(Option::is_none)?;
+        u8::try_from(id).ok()
+    }
+
+    /// Appends `member` (whose id must be free).
+    pub(crate) fn push(&mut self, member: Arc<Member>) -> Result {
+        let id = member.id();
+        let slot = self.by_id.get_mut(usize::from(id)).ok_or(ENOSPC)?;
+        if slot.is_some() {
+            return Err(EEXIST);
+        }
+        let pos = self.order.get_mut(self.len).ok_or(ENOSPC)?;
+        *pos = id;
+        *slot = Some(member);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Removes `dev`'s entry, keeping the order of the others.
+    pub(crate) fn remove(&mut self, dev: &NetDev) -> Option<u8> {
+        let pos = self.iter().position(|m| m.dev() == dev)?;
+        let id = *self.order.get(pos)?;
+        if let Some(tail) = self.order.get_mut(pos..self.len) {
+            tail.rotate_left(1);
+        }
+        self.len -= 1;
+        if let Some(slot) = self.by_id.get_mut(usize::from(id)) {
+            *slot = None;
+        }
+        Some(id)
+    }
+
+    /// The entry of `dev`, if it is a member.
+    pub(crate) fn find(&self, dev: &NetDev) -> Option<&Arc<Member>> {
+        self.iter().find(|m| m.dev() == dev)
+    }
+
+    /// Recomputes the active set and the nominees from the members' current
+    /// state, keeping the nominees of `previous` where they stay active.
+    pub(crate) fn recompute(&mut self, policy: u8, previous: Option<&MemberTable>) {
+        let mut states = [MemberState::default(); MAX_MEMBERS];
+        for (state, member) in states.iter_mut().zip(self.iter()) {
+            *state = member.state();
+        }
+        let mask = policy::active_mask(states.get(..self.len).unwrap_or(&[]), policy);
+        self.n_active = 0;
+        for pos in policy::positions(mask) {
+            if let (Some(&id), Some(slot)) = (self.order.get(pos), self.active.get_mut(self.n_active)) {
+                *slot = id;
+                self.n_active += 1;
+            }
+        }
+        for role in Role::ALL {
+            // Nominees are chosen by join position; carry the previous one
+            // over by id.
+            let prev_pos = previous
+                .and_then(|p| p.nominees[role as usize])
+                .and_then(|id| self.order.iter().take(self.len).position(|&o| o == id));
+            self.nominees[role as usize] =
+                policy::nominate(prev_pos, mask).and_then(|pos| self.order.get(pos).copied());
+        }
+    }
+}
