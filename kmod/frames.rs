@@ -108,7 +108,8 @@ pub fn tx_path(frame: &[u8]) -> TxPath {
 
 /// The sender IPv4 address of an Ethernet/IPv4 ARP packet.
 fn arp_ipv4_sender(arp: &[u8]) -> Option<[u8; 4]> {
-    let ok = be16(arp, 0)? == 1 && be16(arp, 2)? == ETH_P_IP && *arp.get(4)? == 6 && *arp.get(5)? == 4;
+    let ok =
+        be16(arp, 0)? == 1 && be16(arp, 2)? == ETH_P_IP && *arp.get(4)? == 6 && *arp.get(5)? == 4;
     if !ok || arp.len() < ARP_LEN {
         return None;
     }
@@ -122,7 +123,9 @@ fn ndisc_type(ip6: &[u8]) -> Option<u8> {
         return None;
     }
     let t = *ip6.get(IPV6_HLEN)?;
-    (ND_ROUTER_SOLICIT..=ND_NEIGHBOUR_ADVERT).contains(&t).then_some(t)
+    (ND_ROUTER_SOLICIT..=ND_NEIGHBOUR_ADVERT)
+        .contains(&t)
+        .then_some(t)
 }
 
 /// Rewrites the sender hardware address of the ARP packet in `frame`

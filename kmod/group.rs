@@ -17,6 +17,7 @@
 
 use crate::bindings::raw;
 use crate::flowtab::FlowTable;
+use crate::genl;
 use crate::link;
 use crate::netdev::{ExtAck, NetDev};
 use crate::policy::MAX_MEMBERS;
@@ -25,7 +26,7 @@ use crate::rtnl::{Rtnl, RtnlCell};
 use crate::rx;
 use crate::table::{Member, MemberTable};
 use crate::uapi;
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use kernel::{prelude::*, sync::Arc};
 
 /// Default MTU ceiling of a group without members.
@@ -43,6 +44,11 @@ pub(crate) struct Group {
     flows: RcuBox<FlowTable>,
     /// `uapi::POLICY_*`: who applies the standby rule.
     policy: AtomicU8,
+    /// The group name (`ipmpstat -g` GROUPNAME); empty: the interface name.
+    name: RtnlCell<([u8; uapi::GROUP_NAME_MAX], usize)>,
+    /// How many times, and how many ms apart, a moved address is announced.
+    announce_count: AtomicU32,
+    announce_interval_ms: AtomicU32,
 }
 
 impl Group {
@@ -53,11 +59,14 @@ impl Group {
             spare: RtnlCell::new(None),
             flows: RcuBox::empty(),
             policy: AtomicU8::new(uapi::POLICY_KERNEL),
+            name: RtnlCell::new(([0; uapi::GROUP_NAME_MAX], 0)),
+            announce_count: AtomicU32::new(uapi::ANNOUNCE_COUNT_DEFAULT),
+            announce_interval_ms: AtomicU32::new(uapi::ANNOUNCE_INTERVAL_DEFAULT),
         }
     }
 
     /// Allocates the two member tables (`ndo_init`).
-    pub(crate) fn init(&self, rtnl: &mut Rtnl) -> Result {
+    pub(crate) fn init(&self, rtnl: &mut Rtnl<'_>) -> Result {
         let published = MemberTable::new_boxed()?;
         let spare = MemberTable::new_boxed()?;
         let flows = KBox::new(FlowTable::new(), GFP_KERNEL)?;
@@ -68,7 +77,7 @@ impl Group {
     }
 
     /// Frees the tables (`ndo_uninit`, after every member was released).
-    pub(crate) fn destroy(&self, rtnl: &mut Rtnl) {
+    pub(crate) fn destroy(&self, rtnl: &mut Rtnl<'_>) {
         drop(self.members.replace(None, rtnl));
         drop(self.spare.get_mut(rtnl).take());
         drop(self.flows.replace(None, rtnl));
@@ -89,25 +98,57 @@ impl Group {
         self.policy.load(Ordering::Relaxed)
     }
 
-    /// The members, for a reader under RCU.
-    pub(crate) fn members<'a>(
-        &'a self,
-        rcu: &'a RcuGuard,
-    ) -> impl Iterator<Item = &'a Arc<Member>> {
-        self.members
-            .read(rcu)
-            .into_iter()
-            .flat_map(MemberTable::iter)
+    /// The group name set from userspace, if any.
+    pub(crate) fn name<'a>(&'a self, rtnl: &'a Rtnl<'_>) -> Option<&'a [u8]> {
+        let (name, len) = self.name.get(rtnl);
+        name.get(..*len).filter(|n| !n.is_empty())
+    }
+
+    /// Sets the group name (at most `uapi::GROUP_NAME_MAX` bytes).
+    pub(crate) fn set_name(&self, new: &[u8], rtnl: &mut Rtnl<'_>) {
+        let (name, len) = self.name.get_mut(rtnl);
+        let n = new.len().min(name.len());
+        if let (Some(dst), Some(src)) = (name.get_mut(..n), new.get(..n)) {
+            dst.copy_from_slice(src);
+            *len = n;
+        }
+    }
+
+    /// Announcements per move.
+    pub(crate) fn announce_count(&self) -> u32 {
+        self.announce_count.load(Ordering::Relaxed)
+    }
+
+    /// Milliseconds between announcements.
+    pub(crate) fn announce_interval_ms(&self) -> u32 {
+        self.announce_interval_ms.load(Ordering::Relaxed)
+    }
+
+    /// Sets the announcements per move.
+    pub(crate) fn set_announce_count(&self, count: u32) {
+        self.announce_count.store(count, Ordering::Relaxed);
+    }
+
+    /// Sets the milliseconds between announcements.
+    pub(crate) fn set_announce_interval_ms(&self, ms: u32) {
+        self.announce_interval_ms.store(ms, Ordering::Relaxed);
     }
 
     /// The member table, for the writer side.
-    pub(crate) fn members_rtnl<'a>(&'a self, rtnl: &'a Rtnl) -> Option<&'a MemberTable> {
+    pub(crate) fn members_rtnl<'a>(&'a self, rtnl: &'a Rtnl<'_>) -> Option<&'a MemberTable> {
         self.members.read_rtnl(rtnl)
     }
 
     /// Publishes a copy of the current table changed by `edit`, with the
     /// active set and nominees recomputed.
-    fn update(&self, rtnl: &mut Rtnl, edit: impl FnOnce(&mut MemberTable) -> Result) -> Result {
+    ///
+    /// Returns the ids of the members whose activity or nominee roles
+    /// changed (a bit per id).
+    fn update(
+        &self,
+        rtnl: &mut Rtnl<'_>,
+        edit: impl FnOnce(&mut MemberTable) -> Result,
+    ) -> Result<u32> {
         let mut next = self.spare.get_mut(rtnl).take().ok_or(ENODEV)?;
         next.clear();
         let current = self.members.read_rtnl(rtnl);
@@ -120,6 +161,15 @@ impl Group {
             return Err(e);
         }
         next.recompute(self.policy(), current);
+        let changed = next.iter().fold(0u32, |acc, m| {
+            let id = m.id();
+            let before = current.map(|c| (c.is_active(id), c.roles_of(id)));
+            if before == Some((next.is_active(id), next.roles_of(id))) {
+                acc
+            } else {
+                acc | 1 << id
+            }
+        });
         let mut old = self.members.replace(Some(next), rtnl);
         if let Some(old) = old.as_mut() {
             // Readers are gone (grace period in `replace`); this drops the
@@ -127,7 +177,7 @@ impl Group {
             old.clear();
         }
         *self.spare.get_mut(rtnl) = old;
-        Ok(())
+        Ok(changed)
     }
 }
 
@@ -171,13 +221,17 @@ impl IpmpDev {
     }
 }
 
-/// Finds the member entry of a device that is in some group.
-pub(crate) fn member_of<'a>(dev: &'a NetDev, rtnl: &'a Rtnl) -> Option<&'a Member> {
-    let data = dev.rx_handler_data(rx::handle_frame, rtnl)?;
+/// The member entry of a device that is in some group (a new reference:
+/// it stays valid even if the member leaves meanwhile).
+pub(crate) fn member_of(dev: &NetDev, rtnl: &Rtnl<'_>) -> Option<Arc<Member>> {
+    let data = dev
+        .rx_handler_data(rx::handle_frame, rtnl)?
+        .cast::<Member>();
     // SAFETY: our rx_handler's data is always an `Arc<Member>` turned raw in
     // `add_member`, released only after the handler is unregistered under
-    // RTNL, which we hold for 'a.
-    unsafe { data.cast::<Member>().as_ref() }
+    // RTNL, which we hold: the borrow is valid for this call, and the
+    // conversion takes a reference of our own.
+    Some(unsafe { kernel::sync::ArcBorrow::from_raw(data) }.into())
 }
 
 /// `ip link set DEV master GROUP`: makes `dev` a member of `ipmp`.
@@ -187,7 +241,7 @@ pub(crate) fn add_member(
     ipmp: &IpmpDev,
     dev: &NetDev,
     extack: &mut ExtAck,
-    rtnl: &mut Rtnl,
+    rtnl: &mut Rtnl<'_>,
 ) -> Result {
     let group_dev = ipmp.netdev();
     if dev == group_dev {
@@ -267,18 +321,24 @@ pub(crate) fn add_member(
         unregister_handler(dev, handler_ref, rtnl);
         return Err(e);
     }
-    if let Err(e) = ipmp.group().update(rtnl, |t| t.push(member)) {
-        dev.unlink_master(group_dev, rtnl);
-        unregister_handler(dev, handler_ref, rtnl);
-        return Err(e);
-    }
+    let added = member.clone();
+    let changed = match ipmp.group().update(rtnl, |t| t.push(member)) {
+        Ok(changed) => changed,
+        Err(e) => {
+            dev.unlink_master(group_dev, rtnl);
+            unregister_handler(dev, handler_ref, rtnl);
+            return Err(e);
+        }
+    };
     pr_info!("{}: {} joined the group\n", group_dev.name(), dev.name());
     refresh_link_state(ipmp, rtnl);
+    genl::notify_member(&added, uapi::EVENT_MEMBER_ADDED, rtnl);
+    notify_changed(ipmp, changed & !(1 << id), rtnl);
     Ok(())
 }
 
 /// Unregisters our rx_handler from `dev` and drops the reference it held.
-fn unregister_handler(dev: &NetDev, handler_ref: *mut core::ffi::c_void, rtnl: &Rtnl) {
+fn unregister_handler(dev: &NetDev, handler_ref: *mut core::ffi::c_void, rtnl: &Rtnl<'_>) {
     dev.unregister_rx_handler(rtnl);
     // SAFETY: `handler_ref` is the `Arc::into_raw` reference given to the
     // handler, which no CPU runs any more (`unregister_rx_handler()` waited
@@ -288,7 +348,7 @@ fn unregister_handler(dev: &NetDev, handler_ref: *mut core::ffi::c_void, rtnl: &
 
 /// Removes `dev` from `ipmp` (`nomaster`, member unregistration) and
 /// updates the group's carrier and MTU. `ENOENT` if `dev` is not a member.
-pub(crate) fn remove_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl) -> Result {
+pub(crate) fn remove_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl<'_>) -> Result {
     detach_member(ipmp, dev, rtnl)?;
     refresh_link_state(ipmp, rtnl);
     Ok(())
@@ -296,7 +356,7 @@ pub(crate) fn remove_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl) -> Re
 
 /// Takes `dev` out of the group. Cannot fail for a member: the spare table
 /// exists (no allocation) and only shrinks.
-fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl) -> Result {
+fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl<'_>) -> Result {
     let group = ipmp.group();
     if group.members_rtnl(rtnl).and_then(|t| t.find(dev)).is_none() {
         return Err(ENOENT);
@@ -304,11 +364,16 @@ fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl) -> Result {
     let handler_ref = dev.rx_handler_data(rx::handle_frame, rtnl).ok_or(ENOENT)?;
     // Unpublish first, so that no reader picks the member while it is
     // being detached.
+    let leaving = group.members_rtnl(rtnl).and_then(|t| t.find(dev)).cloned();
     let mut id = None;
-    group.update(rtnl, |t| {
+    let changed = group.update(rtnl, |t| {
         id = t.remove(dev);
         Ok(())
     })?;
+    if let Some(m) = leaving {
+        genl::notify_member(&m, uapi::EVENT_MEMBER_REMOVED, rtnl);
+    }
+    notify_changed(ipmp, changed, rtnl);
     dev.unlink_master(ipmp.netdev(), rtnl);
     unregister_handler(dev, handler_ref, rtnl);
     // Its id may be reused by the next member, which must start without
@@ -324,7 +389,7 @@ fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl) -> Result {
 /// Removes every member (the group device is going away: its carrier and
 /// MTU no longer matter, and changing them would notify about a device
 /// that is being unregistered).
-pub(crate) fn remove_all_members(ipmp: &IpmpDev, rtnl: &mut Rtnl) {
+pub(crate) fn remove_all_members(ipmp: &IpmpDev, rtnl: &mut Rtnl<'_>) {
     loop {
         let first = ipmp
             .group()
@@ -348,24 +413,49 @@ pub(crate) fn set_member_flags(
     member: &Member,
     flags: u32,
     mask: u32,
-    rtnl: &mut Rtnl,
+    rtnl: &mut Rtnl<'_>,
 ) -> Result {
     member.set_flags(flags, mask);
-    refresh_active_set(ipmp, rtnl)
+    refresh_active_set(ipmp, Some(member), rtnl)
+}
+
+/// Sets who applies the standby rule (`uapi::POLICY_*`).
+pub(crate) fn set_policy(ipmp: &IpmpDev, policy: u8, rtnl: &mut Rtnl<'_>) -> Result {
+    ipmp.group().policy.store(policy, Ordering::Relaxed);
+    refresh_active_set(ipmp, None, rtnl)
 }
 
 /// Recomputes the active set and nominees after a member's state changed
-/// (carrier, flags), then the group's carrier and MTU.
-pub(crate) fn refresh_active_set(ipmp: &IpmpDev, rtnl: &mut Rtnl) -> Result {
-    ipmp.group().update(rtnl, |_| Ok(()))?;
+/// (`member`'s carrier or flags, or the policy), then the group's carrier
+/// and MTU, and tells listeners what changed.
+pub(crate) fn refresh_active_set(
+    ipmp: &IpmpDev,
+    member: Option<&Member>,
+    rtnl: &mut Rtnl<'_>,
+) -> Result {
+    let mut changed = ipmp.group().update(rtnl, |_| Ok(()))?;
     refresh_link_state(ipmp, rtnl);
+    if let Some(m) = member {
+        changed |= 1 << m.id();
+    }
+    notify_changed(ipmp, changed, rtnl);
     Ok(())
+}
+
+/// Sends a MEMBER_CHANGED event for each member id set in `ids`.
+fn notify_changed(ipmp: &IpmpDev, ids: u32, rtnl: &Rtnl<'_>) {
+    let Some(table) = ipmp.group().members_rtnl(rtnl) else {
+        return;
+    };
+    for m in table.iter().filter(|m| ids & (1 << m.id()) != 0) {
+        genl::notify_member(m, uapi::EVENT_MEMBER_CHANGED, rtnl);
+    }
 }
 
 /// Recomputes what the group device derives from its members: carrier
 /// (on while any member is active) and MTU (the smallest member MTU, also
 /// the ceiling for `ip link set itops0 mtu`).
-pub(crate) fn refresh_link_state(ipmp: &IpmpDev, rtnl: &Rtnl) {
+pub(crate) fn refresh_link_state(ipmp: &IpmpDev, rtnl: &Rtnl<'_>) {
     let group_dev = ipmp.netdev();
     let table = ipmp.group().members_rtnl(rtnl);
     let carrier = table.is_some_and(|t| !t.active_ids().is_empty());

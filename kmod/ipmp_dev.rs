@@ -16,18 +16,23 @@
 use kernel::prelude::*;
 
 mod bindings;
+#[allow(unreachable_pub)]
 mod flowtab;
+#[allow(unreachable_pub)]
 mod frames;
+mod genl;
 mod group;
 mod link;
 mod netdev;
 mod notifier;
+#[allow(unreachable_pub)]
 mod policy;
 mod rcu;
 mod rtnl;
 mod rx;
 mod skb;
 mod table;
+#[allow(unreachable_pub, dead_code)]
 mod uapi;
 mod xmit;
 
@@ -42,19 +47,23 @@ module! {
 
 struct IpmpModule {
     // Dropped in declaration order: first the link kind (deleting every
-    // group and releasing its members), then the notifier.
+    // group and releasing its members), then the notifier, then the
+    // generic netlink family (which events need until then).
     _link: link::Registration,
     _notifier: notifier::Registration,
+    _genl: genl::Registration,
 }
 
 impl kernel::Module for IpmpModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        let genl = genl::Registration::new(module)?;
         let notifier = notifier::Registration::new()?;
         let link = link::Registration::new()?;
-        pr_info!("loaded: link kind \"ipmp\"\n");
+        pr_info!("loaded: link kind \"ipmp\", generic netlink family \"ipmp\"\n");
         Ok(Self {
             _link: link,
             _notifier: notifier,
+            _genl: genl,
         })
     }
 }

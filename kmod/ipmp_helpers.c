@@ -7,6 +7,7 @@
 #include <linux/inetdevice.h>
 #include <linux/skbuff.h>
 #include <net/addrconf.h>
+#include <net/genetlink.h>
 
 #include "ipmp_helpers.h"
 
@@ -205,4 +206,107 @@ bool ipmp_dev_has_addr6(struct net_device *dev, const struct in6_addr *addr)
 u32 ipmp_now_secs(void)
 {
 	return (u32)(jiffies / HZ);
+}
+
+/* generic netlink: bitfields of the family, and the inline message helpers */
+
+void ipmp_genl_family_set_flags(struct genl_family *family)
+{
+	family->netnsok = true;
+	family->parallel_ops = true;
+}
+
+struct sk_buff *ipmp_genlmsg_new(void)
+{
+	return genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+}
+
+void ipmp_nlmsg_free(struct sk_buff *skb)
+{
+	nlmsg_free(skb);
+}
+
+void *ipmp_genlmsg_put_reply(struct sk_buff *skb, struct genl_info *info,
+			     const struct genl_family *family, u8 cmd)
+{
+	return genlmsg_put(skb, info->snd_portid, info->snd_seq, family, 0, cmd);
+}
+
+void *ipmp_genlmsg_put_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			    const struct genl_family *family, u8 cmd)
+{
+	return genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			   family, NLM_F_MULTI, cmd);
+}
+
+void ipmp_genlmsg_end(struct sk_buff *skb, void *hdr)
+{
+	genlmsg_end(skb, hdr);
+}
+
+void ipmp_genlmsg_cancel(struct sk_buff *skb, void *hdr)
+{
+	genlmsg_cancel(skb, hdr);
+}
+
+int ipmp_genlmsg_reply(struct sk_buff *skb, struct genl_info *info)
+{
+	return genlmsg_reply(skb, info);
+}
+
+int ipmp_genlmsg_multicast(const struct genl_family *family, struct net *net,
+			   struct sk_buff *skb)
+{
+	return genlmsg_multicast_netns(family, net, skb, 0, 0, GFP_KERNEL);
+}
+
+struct nlattr *ipmp_nla_nest_start(struct sk_buff *skb, int type)
+{
+	return nla_nest_start(skb, type);
+}
+
+void ipmp_nla_nest_end(struct sk_buff *skb, struct nlattr *start)
+{
+	nla_nest_end(skb, start);
+}
+
+int ipmp_skb_len(const struct sk_buff *skb)
+{
+	return skb->len;
+}
+
+struct net *ipmp_genl_info_net(const struct genl_info *info)
+{
+	return genl_info_net(info);
+}
+
+struct net *ipmp_dump_net(const struct netlink_callback *cb)
+{
+	return sock_net(cb->skb->sk);
+}
+
+long *ipmp_dump_args(struct netlink_callback *cb)
+{
+	return cb->args;
+}
+
+struct nlattr **ipmp_dump_attrs(struct netlink_callback *cb)
+{
+	return genl_info_dump(cb)->attrs;
+}
+
+struct net *ipmp_dev_net(const struct net_device *dev)
+{
+	return dev_net(dev);
+}
+
+/* Walk a namespace's devices; caller holds RTNL. */
+struct net_device *ipmp_first_netdev(struct net *net)
+{
+	return first_net_device(net);
+}
+
+struct net_device *ipmp_next_netdev(struct net_device *dev)
+{
+	return next_net_device(dev);
 }

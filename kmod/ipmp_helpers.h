@@ -11,6 +11,7 @@
 #include <linux/netdevice.h>
 #include <linux/skbuff.h>
 #include <net/netlink.h>
+#include <net/genetlink.h>
 
 void *ipmp_netdev_priv(const struct net_device *dev);
 void ipmp_netdev_setup_bits(struct net_device *dev);
@@ -51,5 +52,29 @@ int ipmp_skb_ensure_writable(struct sk_buff *skb, unsigned int len);
 bool ipmp_dev_has_addr4(struct net_device *dev, __be32 addr);
 bool ipmp_dev_has_addr6(struct net_device *dev, const struct in6_addr *addr);
 u32 ipmp_now_secs(void);
+
+/* generic netlink */
+void ipmp_genl_family_set_flags(struct genl_family *family);
+struct sk_buff *ipmp_genlmsg_new(void);
+void ipmp_nlmsg_free(struct sk_buff *skb);
+void *ipmp_genlmsg_put_reply(struct sk_buff *skb, struct genl_info *info,
+			     const struct genl_family *family, u8 cmd);
+void *ipmp_genlmsg_put_dump(struct sk_buff *skb, struct netlink_callback *cb,
+			    const struct genl_family *family, u8 cmd);
+void ipmp_genlmsg_end(struct sk_buff *skb, void *hdr);
+void ipmp_genlmsg_cancel(struct sk_buff *skb, void *hdr);
+int ipmp_genlmsg_reply(struct sk_buff *skb, struct genl_info *info);
+int ipmp_genlmsg_multicast(const struct genl_family *family, struct net *net,
+			   struct sk_buff *skb);
+struct nlattr *ipmp_nla_nest_start(struct sk_buff *skb, int type);
+void ipmp_nla_nest_end(struct sk_buff *skb, struct nlattr *start);
+int ipmp_skb_len(const struct sk_buff *skb);
+struct net *ipmp_genl_info_net(const struct genl_info *info);
+struct net *ipmp_dump_net(const struct netlink_callback *cb);
+long *ipmp_dump_args(struct netlink_callback *cb);
+struct nlattr **ipmp_dump_attrs(struct netlink_callback *cb);
+struct net *ipmp_dev_net(const struct net_device *dev);
+struct net_device *ipmp_first_netdev(struct net *net);
+struct net_device *ipmp_next_netdev(struct net_device *dev);
 
 #endif

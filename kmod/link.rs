@@ -166,7 +166,7 @@ unsafe extern "C" fn validate(
 /// `dev` is a live ipmp device and the caller holds RTNL.
 unsafe fn with_rtnl(
     dev: *mut raw::net_device,
-    f: impl FnOnce(&IpmpDev, &mut Rtnl) -> Result,
+    f: impl FnOnce(&IpmpDev, &mut Rtnl<'_>) -> Result,
 ) -> c_int {
     // SAFETY: guaranteed by the caller.
     let (ipmp, mut rtnl) = unsafe { (IpmpDev::from_raw(dev), Rtnl::assume_held()) };

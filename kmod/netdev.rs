@@ -59,6 +59,18 @@ impl NetDev {
         out
     }
 
+    /// The interface index.
+    pub(crate) fn ifindex(&self) -> i32 {
+        // SAFETY: live device; ifindex is set once at registration.
+        unsafe { (*self.as_raw()).ifindex }
+    }
+
+    /// The network namespace the device is in.
+    pub(crate) fn net(&self) -> *mut raw::net {
+        // SAFETY: live device.
+        unsafe { raw::ipmp_dev_net(self.as_raw()) }
+    }
+
     /// Current MTU.
     pub(crate) fn mtu(&self) -> u32 {
         // SAFETY: live device; `READ_ONCE(dev->mtu)` equivalent.
@@ -138,31 +150,31 @@ impl NetDev {
     }
 
     /// Sets the MTU ceiling the core enforces for `ip link set mtu`.
-    pub(crate) fn set_max_mtu(&self, max: u32, _rtnl: &Rtnl) {
+    pub(crate) fn set_max_mtu(&self, max: u32, _rtnl: &Rtnl<'_>) {
         // SAFETY: live device; `max_mtu` is read by dev_set_mtu() under
         // RTNL, which we hold.
         unsafe { (*self.as_raw()).max_mtu = max };
     }
 
     /// `dev_set_mtu()`: validates against min/max and notifies.
-    pub(crate) fn set_mtu(&self, mtu: u32, _rtnl: &Rtnl) -> Result {
+    pub(crate) fn set_mtu(&self, mtu: u32, _rtnl: &Rtnl<'_>) -> Result {
         let mtu = i32::try_from(mtu).map_err(|_| EINVAL)?;
         // SAFETY: live device, RTNL held as dev_set_mtu() requires.
         to_result(unsafe { raw::dev_set_mtu(self.as_raw(), mtu) })
     }
 
     /// The master (upper) device this one is enslaved to, if any.
-    pub(crate) fn master<'a>(&'a self, _rtnl: &'a Rtnl) -> Option<&'a NetDev> {
+    pub(crate) fn master<'s>(&self, _rtnl: &Rtnl<'s>) -> Option<&'s NetDev> {
         // SAFETY: live device, RTNL held as the function requires.
         let m = unsafe { raw::netdev_master_upper_dev_get(self.as_raw()) };
-        // SAFETY: the upper link (and so the upper device) cannot go away
-        // while RTNL is held, which it is for 'a.
+        // SAFETY: a registered device is not freed before RTNL is released,
+        // which is after the section 's.
         (!m.is_null()).then(|| unsafe { NetDev::from_raw(m) })
     }
 
     /// Whether some rx_handler (bridge, bond, team, macvlan, ipmp…) is
     /// already registered on this device.
-    pub(crate) fn rx_handler_busy(&self, _rtnl: &Rtnl) -> bool {
+    pub(crate) fn rx_handler_busy(&self, _rtnl: &Rtnl<'_>) -> bool {
         // SAFETY: live device, RTNL held as the function requires.
         unsafe { raw::netdev_is_rx_handler_busy(self.as_raw()) }
     }
@@ -172,7 +184,7 @@ impl NetDev {
         &self,
         handler: RxHandler,
         data: *mut c_void,
-        _rtnl: &Rtnl,
+        _rtnl: &Rtnl<'_>,
     ) -> Result {
         // SAFETY: live device, RTNL held; `handler` is a valid function for
         // the module's lifetime and the caller keeps `data` alive until
@@ -182,13 +194,17 @@ impl NetDev {
 
     /// Unregisters the rx_handler; on return (it calls `synchronize_net()`)
     /// no CPU runs the handler with the old data any more.
-    pub(crate) fn unregister_rx_handler(&self, _rtnl: &Rtnl) {
+    pub(crate) fn unregister_rx_handler(&self, _rtnl: &Rtnl<'_>) {
         // SAFETY: live device, RTNL held.
         unsafe { raw::netdev_rx_handler_unregister(self.as_raw()) }
     }
 
     /// The rx_handler data if `handler` is this device's rx_handler.
-    pub(crate) fn rx_handler_data(&self, handler: RxHandler, _rtnl: &Rtnl) -> Option<*mut c_void> {
+    pub(crate) fn rx_handler_data(
+        &self,
+        handler: RxHandler,
+        _rtnl: &Rtnl<'_>,
+    ) -> Option<*mut c_void> {
         let dev = self.as_raw();
         // SAFETY: live device; both fields are `__rcu` pointers that only
         // change under RTNL, which we hold, so `rtnl_dereference()` applies.
@@ -203,7 +219,12 @@ impl NetDev {
     }
 
     /// Makes `master` this device's master upper device.
-    pub(crate) fn link_master(&self, master: &NetDev, extack: &mut ExtAck, _rtnl: &Rtnl) -> Result {
+    pub(crate) fn link_master(
+        &self,
+        master: &NetDev,
+        extack: &mut ExtAck,
+        _rtnl: &Rtnl<'_>,
+    ) -> Result {
         // SAFETY: both devices live, RTNL held; extack may be null.
         to_result(unsafe {
             raw::netdev_master_upper_dev_link(
@@ -217,7 +238,7 @@ impl NetDev {
     }
 
     /// Undoes `link_master()`.
-    pub(crate) fn unlink_master(&self, master: &NetDev, _rtnl: &Rtnl) {
+    pub(crate) fn unlink_master(&self, master: &NetDev, _rtnl: &Rtnl<'_>) {
         // SAFETY: both devices live, linked, RTNL held.
         unsafe { raw::netdev_upper_dev_unlink(self.as_raw(), master.as_raw()) }
     }
@@ -262,6 +283,14 @@ impl PartialEq for NetDev {
 
 /// A copied interface name, printable with `{}`.
 pub(crate) struct DevName([u8; 16]);
+
+impl DevName {
+    /// The name's bytes, without the NUL.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        let len = self.0.iter().position(|&b| b == 0).unwrap_or(self.0.len());
+        self.0.get(..len).unwrap_or(&[])
+    }
+}
 
 impl fmt::Display for DevName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -99,8 +99,12 @@ unsafe extern "C" fn netdev_event(
             let _ = group::remove_member(ipmp, dev, &mut rtnl);
         }
         Action::Refresh => {
-            if let Err(e) = group::refresh_active_set(ipmp, &mut rtnl) {
-                pr_warn!("{}: cannot update the active set: {:?}\n", ipmp.netdev().name(), e);
+            if let Err(e) = group::refresh_active_set(ipmp, Some(&member), &mut rtnl) {
+                pr_warn!(
+                    "{}: cannot update the active set: {:?}\n",
+                    ipmp.netdev().name(),
+                    e
+                );
             }
         }
         Action::Mtu => group::refresh_link_state(ipmp, &rtnl),

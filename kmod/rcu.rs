@@ -78,7 +78,7 @@ impl<T> RcuBox<T> {
     }
 
     /// The published value, for the writer side holding RTNL.
-    pub(crate) fn read_rtnl<'a>(&'a self, _rtnl: &'a Rtnl) -> Option<&'a T> {
+    pub(crate) fn read_rtnl<'a>(&'a self, _rtnl: &'a Rtnl<'_>) -> Option<&'a T> {
         // SAFETY: valid slot; `rtnl_dereference()` checks RTNL with lockdep.
         let p = unsafe { raw::ipmp_rtnl_dereference(self.slot()) }.cast::<T>();
         // SAFETY: only an RTNL holder replaces the value, and this thread
@@ -90,7 +90,7 @@ impl<T> RcuBox<T> {
     /// and hands the old value back to the caller, who now owns it alone.
     ///
     /// Sleeps (`synchronize_net()`): control path only.
-    pub(crate) fn replace(&self, new: Option<KBox<T>>, _rtnl: &mut Rtnl) -> Option<KBox<T>> {
+    pub(crate) fn replace(&self, new: Option<KBox<T>>, _rtnl: &mut Rtnl<'_>) -> Option<KBox<T>> {
         let new_ptr = new.map_or(core::ptr::null_mut(), KBox::into_raw);
         // SAFETY: RTNL is held (token), so this thread is the only writer;
         // reading the slot without a barrier is then allowed.

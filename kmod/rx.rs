@@ -65,8 +65,7 @@ fn deliver(member: &Member, skb: &mut RxSkb<'_>) -> RxVerdict {
         && table
             .nominee(frames::rx_role(protocol, broadcast))
             .is_some_and(|n| n.id() == member.id());
-    let to_group_mac =
-        arrival == Arrival::ToOther && skb.eth_dst() == group.netdev().hw_addr();
+    let to_group_mac = arrival == Arrival::ToOther && skb.eth_dst() == group.netdev().hw_addr();
     let verdict = frames::rx_verdict(
         for_member,
         table.is_active(member.id()),

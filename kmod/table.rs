@@ -83,7 +83,15 @@ impl Member {
     pub(crate) fn set_flags(&self, flags: u32, mask: u32) {
         let mask = mask & uapi::MEMBER_F_ALL;
         let old = self.flags();
-        self.flags.store((old & !mask) | (flags & mask), Ordering::Relaxed);
+        self.flags
+            .store((old & !mask) | (flags & mask), Ordering::Relaxed);
+    }
+
+    /// Up with carrier and neither failed nor offline (it may still be
+    /// inactive): what counts for the group state.
+    pub(crate) fn functioning(&self) -> bool {
+        self.dev().is_usable()
+            && self.flags() & (uapi::MEMBER_F_FAILED | uapi::MEMBER_F_OFFLINE) == 0
     }
 
     fn state(&self) -> MemberState {
@@ -244,7 +252,9 @@ impl MemberTable {
         let mask = policy::active_mask(states.get(..self.len).unwrap_or(&[]), policy);
         self.n_active = 0;
         for pos in policy::positions(mask) {
-            if let (Some(&id), Some(slot)) = (self.order.get(pos), self.active.get_mut(self.n_active)) {
+            if let (Some(&id), Some(slot)) =
+                (self.order.get(pos), self.active.get_mut(self.n_active))
+            {
                 *slot = id;
                 self.n_active += 1;
             }

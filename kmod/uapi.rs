@@ -28,7 +28,8 @@ pub const MEMBER_F_FAILED: u32 = 1 << 2;
 /// The administrator took the member out of use (`if_mpadm -d`).
 pub const MEMBER_F_OFFLINE: u32 = 1 << 3;
 /// Every flag userspace may set.
-pub const MEMBER_F_ALL: u32 = MEMBER_F_STANDBY | MEMBER_F_INACTIVE | MEMBER_F_FAILED | MEMBER_F_OFFLINE;
+pub const MEMBER_F_ALL: u32 =
+    MEMBER_F_STANDBY | MEMBER_F_INACTIVE | MEMBER_F_FAILED | MEMBER_F_OFFLINE;
 
 /// The kernel applies the standby rule itself (no daemon manages the group).
 pub const POLICY_KERNEL: u8 = 0;
@@ -43,3 +44,110 @@ pub const NOMINEE_V4_MULTICAST: u32 = 1 << 0;
 pub const NOMINEE_V4_BROADCAST: u32 = 1 << 1;
 /// IPv6 multicast nominee (`M`).
 pub const NOMINEE_V6_MULTICAST: u32 = 1 << 2;
+
+// ---------------------------------------------------------------------------
+// Generic netlink family `ipmp`
+// ---------------------------------------------------------------------------
+//
+// Commands and their attributes (one flat attribute space):
+//
+// ```text
+// GROUP_GET   do:   IFINDEX (of the group)          -> one group
+//             dump: -                               -> every group of the netns
+//     group:  IFINDEX u32, IFNAME string, GROUP_NAME string,
+//             GROUP_STATE u8 (GROUP_STATE_*), POLICY u8 (POLICY_*),
+//             ANNOUNCE_COUNT u32, ANNOUNCE_INTERVAL u32 (ms),
+//             MEMBERS nest { IFINDEX u32 ... } in join order
+// GROUP_SET   IFINDEX + any of GROUP_NAME, POLICY, ANNOUNCE_COUNT,
+//             ANNOUNCE_INTERVAL                     (CAP_NET_ADMIN)
+// MEMBER_GET  do:   IFINDEX (of the member)         -> one member
+//             dump: [GROUP_IFINDEX]                 -> members, by group
+//     member: IFINDEX u32, IFNAME string, GROUP_IFINDEX u32,
+//             FLAGS u32 (MEMBER_F_*), CARRIER u8 (up with carrier),
+//             ACTIVE u8, NOMINEE u32 (NOMINEE_*)
+// MEMBER_SET  IFINDEX + FLAGS + FLAGS_MASK: set the flags in FLAGS_MASK to
+//             their values in FLAGS; unknown bits are refused (CAP_NET_ADMIN)
+// EVENT       multicast on group "events": a member object plus
+//             EVENT u8 (EVENT_*), sent when a member joins, leaves, or its
+//             carrier, flags, activity or nominee roles change
+// ```
+//
+// Mutating commands need CAP_NET_ADMIN in the device's network namespace;
+// every attribute has a strict policy; errors carry an extack message.
+
+/// Family name.
+pub const GENL_NAME: &str = "ipmp";
+/// Family version.
+pub const GENL_VERSION: u8 = 1;
+/// Name of the multicast group carrying events.
+pub const GENL_MCGRP_EVENTS: &str = "events";
+
+/// Get one group, or dump all.
+pub const CMD_GROUP_GET: u8 = 1;
+/// Change a group's settings.
+pub const CMD_GROUP_SET: u8 = 2;
+/// Get one member, or dump members.
+pub const CMD_MEMBER_GET: u8 = 3;
+/// Change a member's flags.
+pub const CMD_MEMBER_SET: u8 = 4;
+/// A change notification (multicast).
+pub const CMD_EVENT: u8 = 5;
+
+/// Interface index (of the group or member the message is about).
+pub const A_IFINDEX: u16 = 1;
+/// Interface name.
+pub const A_IFNAME: u16 = 2;
+/// The group's interface index (in member objects).
+pub const A_GROUP_IFINDEX: u16 = 3;
+/// The group's name (`ipmpstat -g` GROUPNAME); defaults to its interface name.
+pub const A_GROUP_NAME: u16 = 4;
+/// `GROUP_STATE_*`.
+pub const A_GROUP_STATE: u16 = 5;
+/// `POLICY_*`.
+pub const A_POLICY: u16 = 6;
+/// How many times a moved data address is announced.
+pub const A_ANNOUNCE_COUNT: u16 = 7;
+/// Milliseconds between announcements.
+pub const A_ANNOUNCE_INTERVAL: u16 = 8;
+/// Nest of `A_IFINDEX`: the members, in join order.
+pub const A_MEMBERS: u16 = 9;
+/// `MEMBER_F_*`.
+pub const A_FLAGS: u16 = 10;
+/// Which `MEMBER_F_*` a MEMBER_SET changes.
+pub const A_FLAGS_MASK: u16 = 11;
+/// 1 if the member is up with carrier.
+pub const A_CARRIER: u16 = 12;
+/// 1 if the member carries data traffic.
+pub const A_ACTIVE: u16 = 13;
+/// `NOMINEE_*` roles the member holds.
+pub const A_NOMINEE: u16 = 14;
+/// `EVENT_*`.
+pub const A_EVENT: u16 = 15;
+/// Highest attribute.
+pub const A_MAX: u16 = 15;
+
+/// Longest group name, without its NUL.
+pub const GROUP_NAME_MAX: usize = 31;
+
+/// All members function.
+pub const GROUP_STATE_OK: u8 = 0;
+/// Some, not all, members function.
+pub const GROUP_STATE_DEGRADED: u8 = 1;
+/// No member functions (or there is none).
+pub const GROUP_STATE_FAILED: u8 = 2;
+
+/// A member joined its group.
+pub const EVENT_MEMBER_ADDED: u8 = 1;
+/// A member left its group.
+pub const EVENT_MEMBER_REMOVED: u8 = 2;
+/// A member's carrier, flags, activity or roles changed.
+pub const EVENT_MEMBER_CHANGED: u8 = 3;
+
+/// Default number of announcements of a moved address.
+pub const ANNOUNCE_COUNT_DEFAULT: u32 = 3;
+/// Default milliseconds between announcements.
+pub const ANNOUNCE_INTERVAL_DEFAULT: u32 = 500;
+/// Most announcements of one move.
+pub const ANNOUNCE_COUNT_MAX: u32 = 100;
+/// Longest interval between announcements, in milliseconds.
+pub const ANNOUNCE_INTERVAL_MAX: u32 = 60_000;

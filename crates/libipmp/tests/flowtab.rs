@@ -64,7 +64,12 @@ fn when_a_member_leaves_only_its_flows_move() {
         }
     }
     // They spread over both remaining members, not all onto one.
-    let moved: Vec<_> = before.iter().zip(&after).filter(|(b, _)| **b == 1).map(|(_, a)| *a).collect();
+    let moved: Vec<_> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, _)| **b == 1)
+        .map(|(_, a)| *a)
+        .collect();
     assert!(moved.contains(&0) && moved.contains(&2), "{moved:?}");
 }
 
@@ -109,7 +114,10 @@ fn a_full_bucket_replaces_its_least_recently_used_flow() {
         table.pick(h, t as u32, &[0, 1, 2]);
     }
     // Refresh all but the first, later.
-    let kept: Vec<_> = flows[1..WAYS].iter().map(|&h| table.pick(h, 50, &[0, 1, 2])).collect();
+    let kept: Vec<_> = flows[1..WAYS]
+        .iter()
+        .map(|&h| table.pick(h, 50, &[0, 1, 2]))
+        .collect();
     table.pick(flows[WAYS], 60, &[0, 1, 2]);
     // The refreshed flows kept their members.
     for (&h, k) in flows[1..WAYS].iter().zip(kept) {

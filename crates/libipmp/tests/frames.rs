@@ -40,7 +40,10 @@ fn icmpv6_checksum(src: &[u8; 16], dst: &[u8; 16], icmp: &[u8]) -> u16 {
     if data.len() % 2 == 1 {
         data.push(0);
     }
-    let mut sum: u32 = data.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], c[1]]))).sum();
+    let mut sum: u32 = data
+        .chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+        .sum();
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
     }
@@ -48,7 +51,9 @@ fn icmpv6_checksum(src: &[u8; 16], dst: &[u8; 16], icmp: &[u8]) -> u16 {
 }
 
 const LL_SRC: [u8; 16] = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-const TARGET: [u8; 16] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a];
+const TARGET: [u8; 16] = [
+    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a,
+];
 
 /// An IPv6 neighbour advertisement or solicitation (`kind` 136/135) for
 /// TARGET with one link-layer address option carrying GROUP_MAC, and a
@@ -94,8 +99,17 @@ fn broadcast_and_multicast_go_to_the_nominee_of_their_family() {
 
 #[test]
 fn arp_and_neighbour_discovery_are_recognised() {
-    let req = eth([0xff; 6], ETH_P_ARP, &arp(1, [192, 0, 2, 10], [192, 0, 2, 2]));
-    assert_eq!(tx_path(&req), TxPath::Arp { sender: [192, 0, 2, 10] });
+    let req = eth(
+        [0xff; 6],
+        ETH_P_ARP,
+        &arp(1, [192, 0, 2, 10], [192, 0, 2, 2]),
+    );
+    assert_eq!(
+        tx_path(&req),
+        TxPath::Arp {
+            sender: [192, 0, 2, 10]
+        }
+    );
     let na = eth([0x33, 0x33, 0, 0, 0, 1], ETH_P_IPV6, &ndisc(136, ALL_NODES));
     assert_eq!(tx_path(&na), TxPath::Ndisc);
     // Truncated ARP is just a frame.
@@ -107,7 +121,11 @@ fn arp_and_neighbour_discovery_are_recognised() {
 
 #[test]
 fn arp_sender_hardware_address_is_rewritten() {
-    let mut f = eth([0xff; 6], ETH_P_ARP, &arp(2, [192, 0, 2, 10], [192, 0, 2, 2]));
+    let mut f = eth(
+        [0xff; 6],
+        ETH_P_ARP,
+        &arp(2, [192, 0, 2, 10], [192, 0, 2, 2]),
+    );
     assert!(rewrite_arp_sender(&mut f, &MEMBER_MAC));
     assert_eq!(&f[22..28], &MEMBER_MAC);
     assert_eq!(&f[28..32], &[192, 0, 2, 10], "sender IP untouched");
@@ -117,7 +135,11 @@ fn arp_sender_hardware_address_is_rewritten() {
 #[test]
 fn ndisc_link_layer_option_is_rewritten_with_a_valid_checksum() {
     for kind in [135u8, 136] {
-        let mut f = eth([0x33, 0x33, 0, 0, 0, 1], ETH_P_IPV6, &ndisc(kind, ALL_NODES));
+        let mut f = eth(
+            [0x33, 0x33, 0, 0, 0, 1],
+            ETH_P_IPV6,
+            &ndisc(kind, ALL_NODES),
+        );
         assert!(rewrite_ndisc_lladdr(&mut f, &MEMBER_MAC));
         let icmp = &f[ETH_HLEN + IPV6_HLEN..];
         assert_eq!(&icmp[26..32], &MEMBER_MAC, "option rewritten (type {kind})");
@@ -125,7 +147,11 @@ fn ndisc_link_layer_option_is_rewritten_with_a_valid_checksum() {
         zeroed[2] = 0;
         zeroed[3] = 0;
         let want = icmpv6_checksum(&LL_SRC, &ALL_NODES, &zeroed);
-        assert_eq!(u16::from_be_bytes([icmp[2], icmp[3]]), want, "checksum (type {kind})");
+        assert_eq!(
+            u16::from_be_bytes([icmp[2], icmp[3]]),
+            want,
+            "checksum (type {kind})"
+        );
     }
 }
 
@@ -148,7 +174,10 @@ fn malformed_ndisc_options_are_refused_not_overrun() {
 fn checksum_replace_matches_a_full_recomputation() {
     let data = [0x12u8, 0x34, 0xab, 0xcd, 0xff, 0xff, 0x00, 0x01];
     let sum = |d: &[u8]| {
-        let mut s: u32 = d.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], c[1]]))).sum();
+        let mut s: u32 = d
+            .chunks(2)
+            .map(|c| u32::from(u16::from_be_bytes([c[0], c[1]])))
+            .sum();
         while s > 0xffff {
             s = (s & 0xffff) + (s >> 16);
         }
@@ -156,19 +185,34 @@ fn checksum_replace_matches_a_full_recomputation() {
     };
     let mut changed = data;
     changed[2..6].copy_from_slice(&[0x00, 0x00, 0x80, 0x01]);
-    assert_eq!(checksum_replace(sum(&data), &data[2..6], &changed[2..6]), sum(&changed));
+    assert_eq!(
+        checksum_replace(sum(&data), &data[2..6], &changed[2..6]),
+        sum(&changed)
+    );
 }
 
 #[test]
 fn received_packets_name_their_candidate_own_addresses() {
     let a = arp(1, [192, 0, 2, 2], [192, 0, 2, 21]);
-    assert_eq!(own_candidates(ETH_P_ARP, &a), OwnCandidates::V4([192, 0, 2, 21]));
-    assert_eq!(own_candidates(ETH_P_IP, &ipv4([192, 0, 2, 21])), OwnCandidates::V4([192, 0, 2, 21]));
+    assert_eq!(
+        own_candidates(ETH_P_ARP, &a),
+        OwnCandidates::V4([192, 0, 2, 21])
+    );
+    assert_eq!(
+        own_candidates(ETH_P_IP, &ipv4([192, 0, 2, 21])),
+        OwnCandidates::V4([192, 0, 2, 21])
+    );
     let ns = ndisc(135, ALL_NODES);
-    assert_eq!(own_candidates(ETH_P_IPV6, &ns), OwnCandidates::V6(ALL_NODES, Some(TARGET)));
+    assert_eq!(
+        own_candidates(ETH_P_IPV6, &ns),
+        OwnCandidates::V6(ALL_NODES, Some(TARGET))
+    );
     let mut udp6 = ns.clone();
     udp6[6] = 17;
-    assert_eq!(own_candidates(ETH_P_IPV6, &udp6), OwnCandidates::V6(ALL_NODES, None));
+    assert_eq!(
+        own_candidates(ETH_P_IPV6, &udp6),
+        OwnCandidates::V6(ALL_NODES, None)
+    );
     assert_eq!(own_candidates(ETH_P_IP, &[0x45; 10]), OwnCandidates::None);
     assert_eq!(own_candidates(0x88cc, &[0; 64]), OwnCandidates::None);
     assert_eq!(own_candidates_len(ETH_P_ARP), 28);

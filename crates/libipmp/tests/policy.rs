@@ -4,11 +4,17 @@ use libipmp::kernel_logic::policy::{active_mask, nominate, positions, MemberStat
 use libipmp::uapi::*;
 
 fn up(flags: u32) -> MemberState {
-    MemberState { usable: true, flags }
+    MemberState {
+        usable: true,
+        flags,
+    }
 }
 
 fn down(flags: u32) -> MemberState {
-    MemberState { usable: false, flags }
+    MemberState {
+        usable: false,
+        flags,
+    }
 }
 
 fn active(states: &[MemberState], policy: u8) -> Vec<usize> {
@@ -27,7 +33,11 @@ fn without_a_daemon_standbys_wait_while_a_primary_works() {
     let group = [down(0), down(0), up(MEMBER_F_STANDBY)];
     assert_eq!(active(&group, POLICY_KERNEL), vec![2]);
     // A failed or offline primary counts as gone too.
-    let group = [up(MEMBER_F_FAILED), up(MEMBER_F_OFFLINE), up(MEMBER_F_STANDBY)];
+    let group = [
+        up(MEMBER_F_FAILED),
+        up(MEMBER_F_OFFLINE),
+        up(MEMBER_F_STANDBY),
+    ];
     assert_eq!(active(&group, POLICY_KERNEL), vec![2]);
 }
 
@@ -53,7 +63,11 @@ fn carrier_loss_removes_a_member_whatever_the_flags_say() {
 fn inactive_failed_and_offline_each_exclude() {
     for flag in [MEMBER_F_INACTIVE, MEMBER_F_FAILED, MEMBER_F_OFFLINE] {
         for policy in [POLICY_KERNEL, POLICY_DAEMON] {
-            assert_eq!(active(&[up(flag), up(0)], policy), vec![1], "flag {flag:#x}");
+            assert_eq!(
+                active(&[up(flag), up(0)], policy),
+                vec![1],
+                "flag {flag:#x}"
+            );
         }
     }
     assert!(active(&[], POLICY_KERNEL).is_empty());
