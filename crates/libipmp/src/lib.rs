@@ -2,6 +2,7 @@
 //!
 //! - [`uapi`]: the generic netlink family `ipmp` (commands, attributes,
 //!   flags), compiled from `kmod/uapi.rs` itself so the two cannot drift.
+//! - [`netlink`]: the client of that family.
 //! - [`kernel_logic`]: the kernel module's pure logic (active set and
 //!   nominees, flow table, frame parsing and rewriting), compiled here
 //!   from the module's own files so that `cargo test` exercises exactly
@@ -9,6 +10,8 @@
 
 #[path = "../../../kmod/uapi.rs"]
 pub mod uapi;
+
+pub mod netlink;
 
 /// The kernel module's pure-logic files, as the module compiles them.
 pub mod kernel_logic {

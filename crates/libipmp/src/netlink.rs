@@ -1,0 +1,383 @@
+//! Client of the `ipmp` generic netlink family (see [`crate::uapi`]).
+
+use crate::uapi::*;
+use neli::{
+    attr::Attribute,
+    consts::{
+        nl::{NlmF, NlmsgerrAttr},
+        socket::NlFamily,
+    },
+    err::RouterError,
+    genl::{AttrTypeBuilder, Genlmsghdr, GenlmsghdrBuilder, NlattrBuilder, NoUserHeader},
+    nl::NlPayload,
+    router::synchronous::{NlRouter, NlRouterReceiverHandle},
+    types::{Buffer, GenlBuffer},
+    utils::Groups,
+};
+use std::fmt;
+
+type Msg = Genlmsghdr<u8, u16>;
+
+/// What can go wrong talking to ipmp.ko.
+#[derive(Debug)]
+pub enum Error {
+    /// The family is not registered: the module is not loaded.
+    NoModule,
+    /// The kernel refused the request.
+    Kernel {
+        /// The errno (positive).
+        errno: i32,
+        /// The kernel's extack message, if it gave one.
+        message: Option<String>,
+    },
+    /// The socket or the message encoding failed.
+    Netlink(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NoModule => write!(f, "the ipmp kernel module is not loaded"),
+            Error::Kernel {
+                message: Some(m), ..
+            } => write!(f, "{m}"),
+            Error::Kernel { errno, .. } => {
+                write!(f, "{}", std::io::Error::from_raw_os_error(*errno))
+            }
+            Error::Netlink(m) => write!(f, "netlink: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+fn nl_err(e: impl fmt::Display) -> Error {
+    Error::Netlink(e.to_string())
+}
+
+fn router_err<T, P>(e: RouterError<T, P>) -> Error
+where
+    T: fmt::Debug,
+    P: fmt::Debug,
+{
+    match e {
+        RouterError::Nlmsgerr(err) => {
+            let message = err
+                .ext_ack()
+                .iter()
+                .find(|a| *a.nla_type().nla_type() == NlmsgerrAttr::Msg)
+                .and_then(|a| {
+                    let bytes = a.nla_payload().as_ref();
+                    let s = String::from_utf8_lossy(bytes);
+                    let s = s.trim_end_matches('\0').to_string();
+                    (!s.is_empty()).then_some(s)
+                });
+            Error::Kernel {
+                errno: -*err.error(),
+                message,
+            }
+        }
+        other => Error::Netlink(format!("{other:?}")),
+    }
+}
+
+/// A group as the kernel reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct GroupInfo {
+    /// Interface index of the group device.
+    pub ifindex: u32,
+    /// Its interface name.
+    pub ifname: String,
+    /// The group name (defaults to the interface name).
+    pub name: String,
+    /// `GROUP_STATE_*`.
+    pub state: u8,
+    /// `POLICY_*`.
+    pub policy: u8,
+    /// Announcements per moved address.
+    pub announce_count: u32,
+    /// Milliseconds between announcements.
+    pub announce_interval_ms: u32,
+    /// Member interface indexes, in join order.
+    pub members: Vec<u32>,
+}
+
+/// A member as the kernel reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MemberInfo {
+    /// Interface index of the member.
+    pub ifindex: u32,
+    /// Its interface name.
+    pub ifname: String,
+    /// Interface index of its group.
+    pub group_ifindex: u32,
+    /// `MEMBER_F_*`.
+    pub flags: u32,
+    /// Up with carrier.
+    pub carrier: bool,
+    /// Carries data traffic.
+    pub active: bool,
+    /// `NOMINEE_*` roles.
+    pub nominee: u32,
+}
+
+/// A kernel event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// `EVENT_*`.
+    pub kind: u8,
+    /// The member, as it is after the event.
+    pub member: MemberInfo,
+}
+
+/// Changes to a group's settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupSettings {
+    /// New group name.
+    pub name: Option<String>,
+    /// New `POLICY_*`.
+    pub policy: Option<u8>,
+    /// New announcement count.
+    pub announce_count: Option<u32>,
+    /// New announcement interval (ms).
+    pub announce_interval_ms: Option<u32>,
+}
+
+enum Value<'a> {
+    U8(u8),
+    U32(u32),
+    Str(&'a str),
+}
+
+/// A connection to the `ipmp` family.
+pub struct Client {
+    router: NlRouter,
+    family: u16,
+}
+
+impl Client {
+    /// Connects and resolves the family.
+    pub fn connect() -> Result<Self, Error> {
+        let (router, _) =
+            NlRouter::connect(NlFamily::Generic, None, Groups::empty()).map_err(nl_err)?;
+        router.enable_ext_ack(true).map_err(nl_err)?;
+        let family = router
+            .resolve_genl_family(GENL_NAME)
+            .map_err(|_| Error::NoModule)?;
+        Ok(Self { router, family })
+    }
+
+    fn request(
+        &self,
+        cmd: u8,
+        flags: NlmF,
+        attrs: &[(u16, Value<'_>)],
+    ) -> Result<NlRouterReceiverHandle<u16, Msg>, Error> {
+        let mut buf = GenlBuffer::<u16, Buffer>::new();
+        for (kind, value) in attrs {
+            let bytes = match value {
+                Value::U8(v) => vec![*v],
+                Value::U32(v) => v.to_ne_bytes().to_vec(),
+                Value::Str(v) => v.bytes().chain(std::iter::once(0)).collect(),
+            };
+            let attr = NlattrBuilder::default()
+                .nla_type(AttrTypeBuilder::default().nla_type(*kind).build().map_err(nl_err)?)
+                .nla_payload(Buffer::from(bytes))
+                .build()
+                .map_err(nl_err)?;
+            buf.push(attr);
+        }
+        let msg = GenlmsghdrBuilder::<u8, u16, NoUserHeader>::default()
+            .cmd(cmd)
+            .version(GENL_VERSION)
+            .attrs(buf)
+            .build()
+            .map_err(nl_err)?;
+        self.router
+            .send::<u16, Msg, u16, Msg>(self.family, flags, NlPayload::Payload(msg))
+            .map_err(router_err)
+    }
+
+    fn collect<T>(
+        &self,
+        recv: NlRouterReceiverHandle<u16, Msg>,
+        parse: impl Fn(&Msg) -> Result<T, Error>,
+    ) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        for msg in recv {
+            let msg = msg.map_err(router_err)?;
+            if let Some(payload) = msg.get_payload() {
+                out.push(parse(payload)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every group of the network namespace.
+    pub fn groups(&self) -> Result<Vec<GroupInfo>, Error> {
+        let recv = self.request(CMD_GROUP_GET, NlmF::DUMP, &[])?;
+        self.collect(recv, parse_group)
+    }
+
+    /// One group, by interface index.
+    pub fn group(&self, ifindex: u32) -> Result<GroupInfo, Error> {
+        let recv = self.request(CMD_GROUP_GET, NlmF::ACK, &[(A_IFINDEX, Value::U32(ifindex))])?;
+        self.collect(recv, parse_group)?
+            .pop()
+            .ok_or_else(|| nl_err("no reply"))
+    }
+
+    /// The members of every group, or of one.
+    pub fn members(&self, group_ifindex: Option<u32>) -> Result<Vec<MemberInfo>, Error> {
+        let attrs: Vec<_> = group_ifindex
+            .map(|g| (A_GROUP_IFINDEX, Value::U32(g)))
+            .into_iter()
+            .collect();
+        let recv = self.request(CMD_MEMBER_GET, NlmF::DUMP, &attrs)?;
+        self.collect(recv, parse_member)
+    }
+
+    /// One member, by interface index.
+    pub fn member(&self, ifindex: u32) -> Result<MemberInfo, Error> {
+        let recv = self.request(CMD_MEMBER_GET, NlmF::ACK, &[(A_IFINDEX, Value::U32(ifindex))])?;
+        self.collect(recv, parse_member)?
+            .pop()
+            .ok_or_else(|| nl_err("no reply"))
+    }
+
+    /// Sets the member flags in `mask` to their values in `flags`.
+    pub fn set_member_flags(&self, ifindex: u32, flags: u32, mask: u32) -> Result<(), Error> {
+        let recv = self.request(
+            CMD_MEMBER_SET,
+            NlmF::ACK,
+            &[
+                (A_IFINDEX, Value::U32(ifindex)),
+                (A_FLAGS, Value::U32(flags)),
+                (A_FLAGS_MASK, Value::U32(mask)),
+            ],
+        )?;
+        self.collect(recv, |_| Ok(())).map(drop)
+    }
+
+    /// Changes a group's settings.
+    pub fn set_group(&self, ifindex: u32, settings: &GroupSettings) -> Result<(), Error> {
+        let mut attrs = vec![(A_IFINDEX, Value::U32(ifindex))];
+        if let Some(name) = &settings.name {
+            attrs.push((A_GROUP_NAME, Value::Str(name)));
+        }
+        if let Some(p) = settings.policy {
+            attrs.push((A_POLICY, Value::U8(p)));
+        }
+        if let Some(c) = settings.announce_count {
+            attrs.push((A_ANNOUNCE_COUNT, Value::U32(c)));
+        }
+        if let Some(i) = settings.announce_interval_ms {
+            attrs.push((A_ANNOUNCE_INTERVAL, Value::U32(i)));
+        }
+        let recv = self.request(CMD_GROUP_SET, NlmF::ACK, &attrs)?;
+        self.collect(recv, |_| Ok(())).map(drop)
+    }
+}
+
+/// A subscription to the kernel's events.
+pub struct Events {
+    _router: NlRouter,
+    multicast: NlRouterReceiverHandle<u16, Msg>,
+}
+
+impl Events {
+    /// Joins the `events` multicast group.
+    pub fn subscribe() -> Result<Self, Error> {
+        let (router, multicast) =
+            NlRouter::connect(NlFamily::Generic, None, Groups::empty()).map_err(nl_err)?;
+        let id = router
+            .resolve_nl_mcast_group(GENL_NAME, GENL_MCGRP_EVENTS)
+            .map_err(|_| Error::NoModule)?;
+        router
+            .add_mcast_membership(Groups::new_groups(&[id]))
+            .map_err(nl_err)?;
+        Ok(Self {
+            _router: router,
+            multicast,
+        })
+    }
+
+    /// The next event (blocks).
+    pub fn next_event(&mut self) -> Option<Result<Event, Error>> {
+        loop {
+            let msg = match self.multicast.next_typed::<u16, Msg>()? {
+                Ok(m) => m,
+                Err(e) => return Some(Err(router_err(e))),
+            };
+            let Some(payload) = msg.get_payload() else {
+                continue;
+            };
+            if *payload.cmd() != CMD_EVENT {
+                continue;
+            }
+            return Some(parse_member(payload).and_then(|member| {
+                let kind = attr_u8(payload, A_EVENT)?;
+                Ok(Event { kind, member })
+            }));
+        }
+    }
+}
+
+fn attr_u32(msg: &Msg, kind: u16) -> Result<u32, Error> {
+    msg.attrs()
+        .get_attr_handle()
+        .get_attr_payload_as::<u32>(kind)
+        .map_err(nl_err)
+}
+
+fn attr_u8(msg: &Msg, kind: u16) -> Result<u8, Error> {
+    msg.attrs()
+        .get_attr_handle()
+        .get_attr_payload_as::<u8>(kind)
+        .map_err(nl_err)
+}
+
+fn attr_string(msg: &Msg, kind: u16) -> Result<String, Error> {
+    let handle = msg.attrs().get_attr_handle();
+    let attr = handle
+        .get_attribute(kind)
+        .ok_or_else(|| nl_err(format!("attribute {kind} missing")))?;
+    let bytes = attr.nla_payload().as_ref();
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    Ok(String::from_utf8_lossy(&bytes[..end]).into_owned())
+}
+
+fn parse_group(msg: &Msg) -> Result<GroupInfo, Error> {
+    let handle = msg.attrs().get_attr_handle();
+    let mut members = Vec::new();
+    if let Some(nest) = handle.get_attribute(A_MEMBERS) {
+        let inner = nest.get_attr_handle::<u16>().map_err(nl_err)?;
+        for a in inner.iter() {
+            if *a.nla_type().nla_type() == A_IFINDEX {
+                members.push(a.get_payload_as::<u32>().map_err(nl_err)?);
+            }
+        }
+    }
+    Ok(GroupInfo {
+        ifindex: attr_u32(msg, A_IFINDEX)?,
+        ifname: attr_string(msg, A_IFNAME)?,
+        name: attr_string(msg, A_GROUP_NAME)?,
+        state: attr_u8(msg, A_GROUP_STATE)?,
+        policy: attr_u8(msg, A_POLICY)?,
+        announce_count: attr_u32(msg, A_ANNOUNCE_COUNT)?,
+        announce_interval_ms: attr_u32(msg, A_ANNOUNCE_INTERVAL)?,
+        members,
+    })
+}
+
+fn parse_member(msg: &Msg) -> Result<MemberInfo, Error> {
+    Ok(MemberInfo {
+        ifindex: attr_u32(msg, A_IFINDEX)?,
+        ifname: attr_string(msg, A_IFNAME)?,
+        group_ifindex: attr_u32(msg, A_GROUP_IFINDEX)?,
+        flags: attr_u32(msg, A_FLAGS)?,
+        carrier: attr_u8(msg, A_CARRIER)? != 0,
+        active: attr_u8(msg, A_ACTIVE)? != 0,
+        nominee: attr_u32(msg, A_NOMINEE)?,
+    })
+}

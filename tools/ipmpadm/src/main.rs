@@ -1,0 +1,238 @@
+//! `ipmpadm`: administer IPMP groups.
+//!
+//! This first version talks to the kernel module directly: it shows the
+//! kernel's view of groups and members, sets member flags and group
+//! settings, and follows the kernel's events. (The daemon normally owns
+//! member flags; setting them by hand is for testing and recovery.)
+
+use clap::{Parser, Subcommand, ValueEnum};
+use libipmp::netlink::{Client, Events, GroupInfo, GroupSettings, MemberInfo};
+use libipmp::uapi::*;
+use std::process::ExitCode;
+
+/// Administer IPMP groups (kernel view).
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Print JSON instead of text.
+    #[arg(short, long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Show groups and their members as the kernel sees them.
+    Show {
+        /// Only this group (its interface name).
+        group: Option<String>,
+    },
+    /// Set flags of a member directly in the kernel.
+    SetMember {
+        /// The member interface.
+        interface: String,
+        /// Standby: kept for when an active member is lost.
+        #[arg(long)]
+        standby: Option<OnOff>,
+        /// Inactive: functioning but carrying no data traffic.
+        #[arg(long)]
+        inactive: Option<OnOff>,
+        /// Failed: failure detection declared it failed.
+        #[arg(long)]
+        failed: Option<OnOff>,
+        /// Offline: administratively out of use.
+        #[arg(long)]
+        offline: Option<OnOff>,
+    },
+    /// Change settings of a group.
+    SetGroup {
+        /// The group interface.
+        group: String,
+        /// Group name shown by ipmpstat (1 to 31 printable characters).
+        #[arg(long)]
+        name: Option<String>,
+        /// Who applies the standby rule: the kernel, or a daemon.
+        #[arg(long)]
+        policy: Option<Policy>,
+        /// How many times a moved data address is announced (0 to 100).
+        #[arg(long)]
+        announce_count: Option<u32>,
+        /// Milliseconds between announcements (1 to 60000).
+        #[arg(long)]
+        announce_interval: Option<u32>,
+    },
+    /// Print the kernel's events as they happen, until interrupted.
+    Monitor,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum Policy {
+    Kernel,
+    Daemon,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ipmpadm: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn ifindex(name: &str) -> Result<u32, String> {
+    nix::net::if_::if_nametoindex(name).map_err(|_| format!("{name}: no such interface"))
+}
+
+fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
+    match &cli.command {
+        Command::Show { group } => {
+            let client = Client::connect()?;
+            let groups = match group {
+                Some(g) => vec![client.group(ifindex(g)?)?],
+                None => client.groups()?,
+            };
+            let mut out = Vec::new();
+            for g in groups {
+                let members = client.members(Some(g.ifindex))?;
+                out.push((g, members));
+            }
+            if cli.json {
+                let value: Vec<_> = out
+                    .iter()
+                    .map(|(g, m)| serde_json::json!({ "group": g, "members": m }))
+                    .collect();
+                println!("{}", serde_json::to_string_pretty(&value)?);
+            } else {
+                out.iter().for_each(|(g, m)| print_group(g, m));
+            }
+        }
+        Command::SetMember {
+            interface,
+            standby,
+            inactive,
+            failed,
+            offline,
+        } => {
+            let (mut flags, mut mask) = (0, 0);
+            for (value, bit) in [
+                (standby, MEMBER_F_STANDBY),
+                (inactive, MEMBER_F_INACTIVE),
+                (failed, MEMBER_F_FAILED),
+                (offline, MEMBER_F_OFFLINE),
+            ] {
+                if let Some(v) = value {
+                    mask |= bit;
+                    if matches!(v, OnOff::On) {
+                        flags |= bit;
+                    }
+                }
+            }
+            if mask == 0 {
+                return Err("nothing to set: give --standby, --inactive, --failed or --offline".into());
+            }
+            Client::connect()?.set_member_flags(ifindex(interface)?, flags, mask)?;
+        }
+        Command::SetGroup {
+            group,
+            name,
+            policy,
+            announce_count,
+            announce_interval,
+        } => {
+            let settings = GroupSettings {
+                name: name.clone(),
+                policy: policy.map(|p| match p {
+                    Policy::Kernel => POLICY_KERNEL,
+                    Policy::Daemon => POLICY_DAEMON,
+                }),
+                announce_count: *announce_count,
+                announce_interval_ms: *announce_interval,
+            };
+            if settings == GroupSettings::default() {
+                return Err("nothing to set: give --name, --policy, --announce-count or --announce-interval".into());
+            }
+            Client::connect()?.set_group(ifindex(group)?, &settings)?;
+        }
+        Command::Monitor => {
+            let mut events = Events::subscribe()?;
+            while let Some(event) = events.next_event() {
+                let event = event?;
+                let kind = match event.kind {
+                    EVENT_MEMBER_ADDED => "added",
+                    EVENT_MEMBER_REMOVED => "removed",
+                    EVENT_MEMBER_CHANGED => "changed",
+                    _ => "unknown",
+                };
+                if cli.json {
+                    println!("{}", serde_json::json!({ "event": kind, "member": event.member }));
+                } else {
+                    println!("{kind} {}", member_line(&event.member));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn state_name(state: u8) -> &'static str {
+    match state {
+        GROUP_STATE_OK => "ok",
+        GROUP_STATE_DEGRADED => "degraded",
+        _ => "failed",
+    }
+}
+
+fn print_group(g: &GroupInfo, members: &[MemberInfo]) {
+    println!(
+        "{}: group {} state {} policy {} announce {}x{}ms",
+        g.ifname,
+        g.name,
+        state_name(g.state),
+        if g.policy == POLICY_DAEMON { "daemon" } else { "kernel" },
+        g.announce_count,
+        g.announce_interval_ms
+    );
+    for m in members {
+        println!("    {}", member_line(m));
+    }
+}
+
+fn member_line(m: &MemberInfo) -> String {
+    let flags: Vec<&str> = [
+        (MEMBER_F_STANDBY, "standby"),
+        (MEMBER_F_INACTIVE, "inactive"),
+        (MEMBER_F_FAILED, "failed"),
+        (MEMBER_F_OFFLINE, "offline"),
+    ]
+    .iter()
+    .filter(|(bit, _)| m.flags & bit != 0)
+    .map(|(_, name)| *name)
+    .collect();
+    let roles: Vec<&str> = [
+        (NOMINEE_V4_MULTICAST, "m"),
+        (NOMINEE_V4_BROADCAST, "b"),
+        (NOMINEE_V6_MULTICAST, "M"),
+    ]
+    .iter()
+    .filter(|(bit, _)| m.nominee & bit != 0)
+    .map(|(_, name)| *name)
+    .collect();
+    format!(
+        "{} flags {} carrier {} active {} nominee {}",
+        m.ifname,
+        if flags.is_empty() { "-".to_string() } else { flags.join(",") },
+        if m.carrier { "up" } else { "down" },
+        if m.active { "yes" } else { "no" },
+        if roles.is_empty() { "-".to_string() } else { roles.join(",") },
+    )
+}
