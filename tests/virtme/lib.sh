@@ -12,6 +12,8 @@
 set -euo pipefail
 
 REPO=${IPMP_REPO:-$(cd ../../.. && pwd)}
+# The project's programs (ipmpadm, ...) as `cargo build` left them.
+export PATH=$REPO/target/debug:$PATH
 
 fail() {
     echo "FAIL: $*"
@@ -139,4 +141,31 @@ host() {
     ip -n "$ns" link set eth0 up
     ip -n "$ns" addr add "$addr" dev eth0
     ip link set "$ns-sw" up
+}
+
+# --- the kernel's view, through ipmpadm --------------------------------------
+
+# member_field IF FIELD: a field of the member's kernel state (ipmpadm -j).
+member_field() {
+    ipmpadm -j show | jq -r --arg m "$1" '.[].members[] | select(.ifname == $m) | .'"$2"
+}
+
+# active_of IF: "yes" or "no".
+active_of() {
+    [ "$(member_field "$1" active)" = true ] && echo yes || echo no
+}
+
+# roles_of IF: nominee roles as ipmpstat flags (m b M), e.g. "mbM" or "-".
+roles_of() {
+    local n out=""
+    n=$(member_field "$1" nominee)
+    (( n & 1 )) && out+=m
+    (( n & 2 )) && out+=b
+    (( n & 4 )) && out+=M
+    echo "${out:--}"
+}
+
+# active_set GROUP: the active members, space-separated, in join order.
+active_set() {
+    ipmpadm -j show "$1" | jq -r '[.[0].members[] | select(.active) | .ifname] | join(" ")'
 }

@@ -9,8 +9,9 @@ use neli::{
     },
     err::RouterError,
     genl::{AttrTypeBuilder, Genlmsghdr, GenlmsghdrBuilder, NlattrBuilder, NoUserHeader},
-    nl::NlPayload,
+    nl::{NlPayload, Nlmsghdr, NlmsghdrBuilder},
     router::synchronous::{NlRouter, NlRouterReceiverHandle},
+    socket::synchronous::NlSocketHandle,
     types::{Buffer, GenlBuffer},
     utils::Groups,
 };
@@ -78,6 +79,23 @@ where
             }
         }
         other => Error::Netlink(format!("{other:?}")),
+    }
+}
+
+/// The kernel's error reply, with its extack message.
+fn kernel_err<P>(err: &neli::err::Nlmsgerr<P>) -> Error {
+    let message = err
+        .ext_ack()
+        .iter()
+        .find(|a| *a.nla_type().nla_type() == NlmsgerrAttr::Msg)
+        .and_then(|a| {
+            let s = String::from_utf8_lossy(a.nla_payload().as_ref());
+            let s = s.trim_end_matches('\0').to_string();
+            (!s.is_empty()).then_some(s)
+        });
+    Error::Kernel {
+        errno: -*err.error(),
+        message,
     }
 }
 
@@ -150,29 +168,39 @@ enum Value<'a> {
 }
 
 /// A connection to the `ipmp` family.
+///
+/// Requests go through a plain socket rather than neli's router: the
+/// router's typed replies lose the kernel's extack message (neli 0.7.5),
+/// which is what tells the user why a request was refused.
 pub struct Client {
-    router: NlRouter,
+    sock: NlSocketHandle,
     family: u16,
+    seq: std::cell::Cell<u32>,
 }
 
 impl Client {
     /// Connects and resolves the family.
     pub fn connect() -> Result<Self, Error> {
-        let (router, _) =
-            NlRouter::connect(NlFamily::Generic, None, Groups::empty()).map_err(nl_err)?;
-        router.enable_ext_ack(true).map_err(nl_err)?;
-        let family = router
-            .resolve_genl_family(GENL_NAME)
-            .map_err(|_| Error::NoModule)?;
-        Ok(Self { router, family })
+        let family = {
+            let (router, _) =
+                NlRouter::connect(NlFamily::Generic, None, Groups::empty()).map_err(nl_err)?;
+            router
+                .resolve_genl_family(GENL_NAME)
+                .map_err(|_| Error::NoModule)?
+        };
+        let sock =
+            NlSocketHandle::connect(NlFamily::Generic, None, Groups::empty()).map_err(nl_err)?;
+        sock.enable_ext_ack(true).map_err(nl_err)?;
+        Ok(Self {
+            sock,
+            family,
+            seq: std::cell::Cell::new(1),
+        })
     }
 
-    fn request(
-        &self,
-        cmd: u8,
-        flags: NlmF,
-        attrs: &[(u16, Value<'_>)],
-    ) -> Result<NlRouterReceiverHandle<u16, Msg>, Error> {
+    /// Sends a request and collects the replies' payloads until the
+    /// kernel's acknowledgement, end of dump, or error.
+    fn request(&self, cmd: u8, flags: NlmF, attrs: &[(u16, Value<'_>)]) -> Result<Vec<Msg>, Error> {
         let mut buf = GenlBuffer::<u16, Buffer>::new();
         for (kind, value) in attrs {
             let bytes = match value {
@@ -193,24 +221,37 @@ impl Client {
             .attrs(buf)
             .build()
             .map_err(nl_err)?;
-        self.router
-            .send::<u16, Msg, u16, Msg>(self.family, flags, NlPayload::Payload(msg))
-            .map_err(router_err)
-    }
-
-    fn collect<T>(
-        &self,
-        recv: NlRouterReceiverHandle<u16, Msg>,
-        parse: impl Fn(&Msg) -> Result<T, Error>,
-    ) -> Result<Vec<T>, Error> {
+        let seq = self.seq.get();
+        self.seq.set(seq.wrapping_add(1));
+        let msg = NlmsghdrBuilder::default()
+            .nl_type(self.family)
+            .nl_flags(flags | NlmF::REQUEST | NlmF::ACK)
+            .nl_seq(seq)
+            .nl_payload(NlPayload::Payload(msg))
+            .build()
+            .map_err(nl_err)?;
+        self.sock.send(&msg).map_err(nl_err)?;
         let mut out = Vec::new();
-        for msg in recv {
-            let msg = msg.map_err(router_err)?;
-            if let Some(payload) = msg.get_payload() {
-                out.push(parse(payload)?);
+        loop {
+            let (replies, _) = self.sock.recv::<u16, Msg>().map_err(nl_err)?;
+            for reply in replies {
+                let reply: Nlmsghdr<u16, Msg> = reply.map_err(nl_err)?;
+                if *reply.nl_seq() != seq {
+                    continue;
+                }
+                match reply.nl_payload() {
+                    NlPayload::Payload(p) => out.push(p.clone()),
+                    NlPayload::Err(e) => return Err(kernel_err(e)),
+                    NlPayload::DumpExtAck(e) if *e.error() != 0 => return Err(kernel_err(e)),
+                    NlPayload::Ack(_) | NlPayload::DumpExtAck(_) => return Ok(out),
+                    NlPayload::Empty => return Ok(out),
+                }
             }
         }
-        Ok(out)
+    }
+
+    fn collect<T>(&self, replies: Vec<Msg>, parse: impl Fn(&Msg) -> Result<T, Error>) -> Result<Vec<T>, Error> {
+        replies.iter().map(parse).collect()
     }
 
     /// Every group of the network namespace.

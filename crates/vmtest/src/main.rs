@@ -70,6 +70,7 @@ fn run(args: &Args) -> Result<bool, String> {
 
     let kdir = build_kernel(&root, &args.kernel)?;
     build_and_install_module(&root, &kdir)?;
+    build_tools(&root)?;
 
     if let Some(script) = &args.exec {
         return run_script(&root, &kdir, args, script);
@@ -194,6 +195,19 @@ fn select_scenarios(root: &Path, wanted: &[String]) -> Result<Vec<String>, Strin
                 .ok_or_else(|| format!("no scenario '{w}' in {} (try --list)", dir.display()))
         })
         .collect()
+}
+
+/// Builds the userspace programs the guest runs (from target/debug).
+fn build_tools(root: &Path) -> Result<(), String> {
+    let status = Command::new("cargo")
+        .args(["build", "-q", "--bins"])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("cargo: {e}"))?;
+    if !status.success() {
+        return Err("building the userspace programs failed".into());
+    }
+    Ok(())
 }
 
 fn build_kernel(root: &Path, variant: &str) -> Result<PathBuf, String> {
