@@ -44,6 +44,12 @@ fn route<'a>(ipmp: &'a IpmpDev, rcu: &'a RcuGuard, skb: &mut SkBuff) -> Result<&
             table.member(id)
         }
         TxPath::Nominee(role) => table.nominee(role),
+        // The group answers ARP only for its own (data) addresses: with
+        // Linux's weak host model it would otherwise also answer for the
+        // members' test addresses, which only their member may claim.
+        TxPath::Arp { sender } if !ipmp.netdev().has_ipv4_addr(sender) && sender != [0; 4] => {
+            return Err(EINVAL);
+        }
         // Until data addresses are bound to members one by one, the
         // nominees answer for all of them.
         TxPath::Arp { .. } => table.nominee(Role::V4Broadcast),

@@ -7,15 +7,16 @@ export PATH=/usr/sbin:/sbin:/usr/bin:/bin
 step() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
-step "The switch: a bridge with one port per NIC, and a peer host"
+step "The switch (a bridge in namespace 'switch'), one port per NIC, and a peer host"
 ip netns add peer
-ip link add sw0 type bridge && ip link set sw0 up
+ip netns add switch
+ip -n switch link add sw0 type bridge && ip -n switch link set sw0 up
 for n in net0 net1 net2; do
-    ip link add "$n" type veth peer name "sw-$n"
-    ip link set "sw-$n" master sw0 up
+    ip link add "$n" type veth peer name "sw-$n" netns switch
+    ip -n switch link set "sw-$n" master sw0 up
 done
-ip link add peer-sw type veth peer name eth0 netns peer
-ip link set peer-sw master sw0 up
+ip link add peer-sw netns switch type veth peer name eth0 netns peer
+ip -n switch link set peer-sw master sw0 up
 ip -n peer link set eth0 up && ip -n peer addr add 192.0.2.2/24 dev eth0
 
 step "Create the IPMP interface (ipmp.ko loads on demand)"
@@ -40,13 +41,13 @@ run ping -c 3 -i 0.2 192.0.2.2 || true
 run ip -s link show itops0
 
 step "net0 loses its link at the switch: itops0 keeps carrier"
-run ip link set sw-net0 down
+run ip -n switch link set sw-net0 down
 run ip -br link show master itops0
 run ip -br link show itops0
 
 step "All members lose their links: itops0 loses carrier"
-run ip link set sw-net1 down
-run ip link set sw-net2 down
+run ip -n switch link set sw-net1 down
+run ip -n switch link set sw-net2 down
 run ip -br link show itops0
 
 step "Remove net2, delete the group: members are released"

@@ -118,21 +118,31 @@ group() {
     ip link set "$name" up
 }
 
-# switch NAME PORT...: a bridge acting as the LAN switch, with the given
-# ports, all up.
+# switch NAME PORT...: the LAN switch, a bridge NAME in its own network
+# namespace "switch" (so that it is not a host of the test itself), with
+# the given ports (veth ends created in the root namespace) moved into it,
+# all up. Act on its ports with `sw link set PORT down` etc.
 switch() {
     local name=$1 p
     shift
-    ip link add "$name" type bridge
-    ip link set "$name" up
+    ip netns add switch
+    ip -n switch link set lo up
+    ip -n switch link add "$name" type bridge
+    ip -n switch link set "$name" up
     for p in "$@"; do
-        ip link set "$p" master "$name"
-        ip link set "$p" up
+        ip link set "$p" netns switch
+        ip -n switch link set "$p" master "$name"
+        ip -n switch link set "$p" up
     done
 }
 
-# host NS ADDR/PREFIX: a namespace with one interface "eth0" (in the root
-# namespace its other end is "$NS-sw"), address ADDR, for the switch.
+# sw ARGS...: `ip ARGS...` in the switch's namespace.
+sw() {
+    ip -n switch "$@"
+}
+
+# host NS ADDR/PREFIX: a namespace with one interface "eth0" and address
+# ADDR; the other end, "$NS-sw", stays in the root namespace for `switch`.
 host() {
     local ns=$1 addr=$2
     ip netns add "$ns"

@@ -209,7 +209,12 @@ impl Client {
                 Value::Str(v) => v.bytes().chain(std::iter::once(0)).collect(),
             };
             let attr = NlattrBuilder::default()
-                .nla_type(AttrTypeBuilder::default().nla_type(*kind).build().map_err(nl_err)?)
+                .nla_type(
+                    AttrTypeBuilder::default()
+                        .nla_type(*kind)
+                        .build()
+                        .map_err(nl_err)?,
+                )
                 .nla_payload(Buffer::from(bytes))
                 .build()
                 .map_err(nl_err)?;
@@ -250,7 +255,11 @@ impl Client {
         }
     }
 
-    fn collect<T>(&self, replies: Vec<Msg>, parse: impl Fn(&Msg) -> Result<T, Error>) -> Result<Vec<T>, Error> {
+    fn collect<T>(
+        &self,
+        replies: Vec<Msg>,
+        parse: impl Fn(&Msg) -> Result<T, Error>,
+    ) -> Result<Vec<T>, Error> {
         replies.iter().map(parse).collect()
     }
 
@@ -262,7 +271,11 @@ impl Client {
 
     /// One group, by interface index.
     pub fn group(&self, ifindex: u32) -> Result<GroupInfo, Error> {
-        let recv = self.request(CMD_GROUP_GET, NlmF::ACK, &[(A_IFINDEX, Value::U32(ifindex))])?;
+        let recv = self.request(
+            CMD_GROUP_GET,
+            NlmF::ACK,
+            &[(A_IFINDEX, Value::U32(ifindex))],
+        )?;
         self.collect(recv, parse_group)?
             .pop()
             .ok_or_else(|| nl_err("no reply"))
@@ -280,7 +293,11 @@ impl Client {
 
     /// One member, by interface index.
     pub fn member(&self, ifindex: u32) -> Result<MemberInfo, Error> {
-        let recv = self.request(CMD_MEMBER_GET, NlmF::ACK, &[(A_IFINDEX, Value::U32(ifindex))])?;
+        let recv = self.request(
+            CMD_MEMBER_GET,
+            NlmF::ACK,
+            &[(A_IFINDEX, Value::U32(ifindex))],
+        )?;
         self.collect(recv, parse_member)?
             .pop()
             .ok_or_else(|| nl_err("no reply"))

@@ -3,8 +3,8 @@
 # source MAC, reach the peer, and are counted: `ip -s link` of itops0 and
 # of its members agree. With no usable member they are dropped and counted.
 #
-#   itops0 ─┬─ net0 ── sw-net0 ─┐
-#           └─ net1 ── sw-net1 ─┼─ sw0 (bridge) ── peer-sw ── [peer] eth0 192.0.2.2
+#   itops0 ─┬─ net0 ── sw-net0 ─┐ [switch]
+#           └─ net1 ── sw-net1 ─┴─ sw0 ── peer-sw ── [peer] eth0 192.0.2.2
 . ../lib.sh
 load_ipmp
 
@@ -43,8 +43,8 @@ esac
 [ "$srcs" != "$(mac_of itops0)" ] || fail "itops0's MAC leaked onto the wire"
 
 # No usable member: packets are dropped and counted as tx drops.
-ip link set sw-net0 down
-ip link set sw-net1 down
+sw link set sw-net0 down
+sw link set sw-net1 down
 expect_eq "$(carrier_of itops0)" 0 "itops0 carrier with both members down"
 ping -q -c 5 -i 0.05 -W 1 192.0.2.2 >/dev/null 2>&1 || true
 expect_eq "$(stat_of itops0 tx dropped)" 5 "itops0 tx dropped with no usable member"

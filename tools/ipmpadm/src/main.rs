@@ -138,7 +138,9 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
             }
             if mask == 0 {
-                return Err("nothing to set: give --standby, --inactive, --failed or --offline".into());
+                return Err(
+                    "nothing to set: give --standby, --inactive, --failed or --offline".into(),
+                );
             }
             Client::connect()?.set_member_flags(ifindex(interface)?, flags, mask)?;
         }
@@ -174,7 +176,10 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
                     _ => "unknown",
                 };
                 if cli.json {
-                    println!("{}", serde_json::json!({ "event": kind, "member": event.member }));
+                    println!(
+                        "{}",
+                        serde_json::json!({ "event": kind, "member": event.member })
+                    );
                 } else {
                     println!("{kind} {}", member_line(&event.member));
                 }
@@ -198,7 +203,11 @@ fn print_group(g: &GroupInfo, members: &[MemberInfo]) {
         g.ifname,
         g.name,
         state_name(g.state),
-        if g.policy == POLICY_DAEMON { "daemon" } else { "kernel" },
+        if g.policy == POLICY_DAEMON {
+            "daemon"
+        } else {
+            "kernel"
+        },
         g.announce_count,
         g.announce_interval_ms
     );
@@ -230,9 +239,17 @@ fn member_line(m: &MemberInfo) -> String {
     format!(
         "{} flags {} carrier {} active {} nominee {}",
         m.ifname,
-        if flags.is_empty() { "-".to_string() } else { flags.join(",") },
+        if flags.is_empty() {
+            "-".to_string()
+        } else {
+            flags.join(",")
+        },
         if m.carrier { "up" } else { "down" },
         if m.active { "yes" } else { "no" },
-        if roles.is_empty() { "-".to_string() } else { roles.join(",") },
+        if roles.is_empty() {
+            "-".to_string()
+        } else {
+            roles.join(",")
+        },
     )
 }

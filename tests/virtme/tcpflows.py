@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""TCP flows for the VM scenarios.
+
+  tcpflows.py serve PORT            echo server (one thread per connection)
+  tcpflows.py connect HOST PORT N   open N connections, exchange a line on
+                                    each, then wait for a line on stdin and
+                                    exchange another on each; prints the
+                                    local ports in order and "done" at the
+                                    end, exits non-zero if a connection broke
+"""
+import socket
+import sys
+import threading
+
+
+def serve(port):
+    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("0.0.0.0", port))
+    srv.listen(256)
+
+    def echo(conn):
+        with conn:
+            while True:
+                data = conn.recv(4096)
+                if not data:
+                    return
+                conn.sendall(data)
+
+    while True:
+        conn, _ = srv.accept()
+        threading.Thread(target=echo, args=(conn,), daemon=True).start()
+
+
+def exchange(sock, text):
+    sock.sendall(text.encode() + b"\n")
+    got = b""
+    while not got.endswith(b"\n"):
+        chunk = sock.recv(4096)
+        if not chunk:
+            raise ConnectionError("connection closed")
+        got += chunk
+    if got.decode().strip() != text:
+        raise ConnectionError(f"echo mismatch: {got!r}")
+
+
+def connect(host, port, n):
+    socks = []
+    for i in range(n):
+        s = socket.create_connection((host, port), timeout=10)
+        socks.append(s)
+        exchange(s, f"hello {i}")
+    print(" ".join(str(s.getsockname()[1]) for s in socks), flush=True)
+    sys.stdin.readline()
+    for i, s in enumerate(socks):
+        exchange(s, f"again {i}")
+    for s in socks:
+        s.close()
+    print("done", flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "serve":
+        serve(int(sys.argv[2]))
+    else:
+        connect(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
