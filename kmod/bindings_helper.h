@@ -8,5 +8,8 @@
 #include <linux/skbuff.h>
 #include <net/rtnetlink.h>
 #include <linux/in6.h>
+#include <linux/inetdevice.h>
+#include <linux/workqueue.h>
+#include <net/addrconf.h>
 
 #include "ipmp_helpers.h"

@@ -62,8 +62,13 @@ pub enum TxPath {
         sender: [u8; 4],
     },
     /// Neighbour or router discovery from the group: its link-layer
-    /// address options must become the sending member's.
-    Ndisc,
+    /// address options must become the sending member's. `addr` is the
+    /// address it speaks for: the target of an advertisement, else the
+    /// source (none for duplicate address detection, sent from `::`).
+    Ndisc {
+        /// The group address concerned.
+        addr: Option<[u8; 16]>,
+    },
 }
 
 fn be16(b: &[u8], at: usize) -> Option<u16> {
@@ -90,8 +95,15 @@ pub fn tx_path(frame: &[u8]) -> TxPath {
             return TxPath::Arp { sender };
         }
     }
-    if ethertype == ETH_P_IPV6 && ndisc_type(frame.get(ETH_HLEN..).unwrap_or(&[])).is_some() {
-        return TxPath::Ndisc;
+    let ip6 = frame.get(ETH_HLEN..).unwrap_or(&[]);
+    if ethertype == ETH_P_IPV6 {
+        if let Some(kind) = ndisc_type(ip6) {
+            let addr = match kind {
+                ND_NEIGHBOUR_ADVERT => array(ip6, IPV6_HLEN + 8),
+                _ => array(ip6, 8).filter(|src| *src != [0; 16]),
+            };
+            return TxPath::Ndisc { addr };
+        }
     }
     let Some(dst) = frame.get(..6) else {
         return TxPath::Flow;

@@ -7,6 +7,7 @@
 //! `GENL_ADMIN_PERM` (CAP_NET_ADMIN in the namespace). Events go to the
 //! `events` multicast group of the namespace the group device is in.
 
+use crate::binding::Addr;
 use crate::bindings::raw;
 use crate::group::{self, IpmpDev};
 use crate::link::OpsTable;
@@ -46,6 +47,8 @@ static POLICY: OpsTable<[raw::nla_policy; N_ATTRS]> = OpsTable::new({
     p[A_ACTIVE as usize] = policy(raw::NLA_REJECT, 0);
     p[A_NOMINEE as usize] = policy(raw::NLA_REJECT, 0);
     p[A_EVENT as usize] = policy(raw::NLA_REJECT, 0);
+    p[A_ADDRESSES as usize] = policy(raw::NLA_REJECT, 0);
+    p[A_ADDRESS as usize] = policy(raw::NLA_REJECT, 0);
     p
 });
 
@@ -236,7 +239,20 @@ fn fill_member(w: &mut Writer, member: &Member, table: Option<&MemberTable>) -> 
         A_ACTIVE,
         u8::from(table.is_some_and(|t| t.is_active(member.id()))),
     )?;
-    w.u32(A_NOMINEE, table.map_or(0, |t| t.roles_of(member.id())))
+    w.u32(A_NOMINEE, table.map_or(0, |t| t.roles_of(member.id())))?;
+    w.nest(A_ADDRESSES, |w| {
+        let bound = table
+            .into_iter()
+            .flat_map(|t| t.bindings().iter())
+            .filter(|b| b.member == Some(member.id()));
+        for b in bound {
+            match &b.addr {
+                Addr::V4(a) => w.put(A_ADDRESS, a)?,
+                Addr::V6(a) => w.put(A_ADDRESS, a)?,
+            }
+        }
+        Ok(())
+    })
 }
 
 // ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@
 //!   points to is valid while it is a member: it is released at
 //!   NETDEV_UNREGISTER, before the kernel can free it.
 
+use crate::binding::Addr;
 use crate::bindings::raw;
 use crate::flowtab::FlowTable;
 use crate::genl;
@@ -26,6 +27,7 @@ use crate::rtnl::{Rtnl, RtnlCell};
 use crate::rx;
 use crate::table::{Member, MemberTable};
 use crate::uapi;
+use crate::work::GroupWork;
 use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use kernel::{prelude::*, sync::Arc};
 
@@ -49,6 +51,8 @@ pub(crate) struct Group {
     /// How many times, and how many ms apart, a moved address is announced.
     announce_count: AtomicU32,
     announce_interval_ms: AtomicU32,
+    /// Address syncing and announcements.
+    pub(crate) work: GroupWork,
 }
 
 impl Group {
@@ -62,6 +66,7 @@ impl Group {
             name: RtnlCell::new(([0; uapi::GROUP_NAME_MAX], 0)),
             announce_count: AtomicU32::new(uapi::ANNOUNCE_COUNT_DEFAULT),
             announce_interval_ms: AtomicU32::new(uapi::ANNOUNCE_INTERVAL_DEFAULT),
+            work: GroupWork::new(),
         }
     }
 
@@ -160,7 +165,7 @@ impl Group {
             *self.spare.get_mut(rtnl) = Some(next);
             return Err(e);
         }
-        next.recompute(self.policy(), current);
+        let announce = next.recompute(self.policy(), current);
         let changed = next.iter().fold(0u32, |acc, m| {
             let id = m.id();
             let before = current.map(|c| (c.is_active(id), c.roles_of(id)));
@@ -177,6 +182,9 @@ impl Group {
             old.clear();
         }
         *self.spare.get_mut(rtnl) = old;
+        if announce {
+            self.work.start_announcing(self.announce_count());
+        }
         Ok(changed)
     }
 }
@@ -417,6 +425,18 @@ pub(crate) fn set_member_flags(
 ) -> Result {
     member.set_flags(flags, mask);
     refresh_active_set(ipmp, Some(member), rtnl)
+}
+
+/// Replaces the group's data addresses (from the address sync work).
+pub(crate) fn set_addresses(ipmp: &IpmpDev, addrs: &[Addr], rtnl: &mut Rtnl<'_>) {
+    let result = ipmp.group().update(rtnl, |t| {
+        t.set_addresses(addrs);
+        Ok(())
+    });
+    match result {
+        Ok(changed) => notify_changed(ipmp, changed, rtnl),
+        Err(e) => pr_warn!("{}: cannot bind addresses: {:?}\n", ipmp.netdev().name(), e),
+    }
 }
 
 /// Sets who applies the standby rule (`uapi::POLICY_*`).

@@ -15,6 +15,8 @@
 
 use kernel::prelude::*;
 
+#[allow(unreachable_pub)]
+mod binding;
 mod bindings;
 #[allow(unreachable_pub)]
 mod flowtab;
@@ -34,6 +36,7 @@ mod skb;
 mod table;
 #[allow(unreachable_pub, dead_code)]
 mod uapi;
+mod work;
 mod xmit;
 
 module! {
@@ -50,6 +53,7 @@ struct IpmpModule {
     // group and releasing its members), then the notifier, then the
     // generic netlink family (which events need until then).
     _link: link::Registration,
+    _addr_notifier: notifier::AddrRegistration,
     _notifier: notifier::Registration,
     _genl: genl::Registration,
 }
@@ -58,10 +62,12 @@ impl kernel::Module for IpmpModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let genl = genl::Registration::new(module)?;
         let notifier = notifier::Registration::new()?;
+        let addr_notifier = notifier::AddrRegistration::new()?;
         let link = link::Registration::new()?;
         pr_info!("loaded: link kind \"ipmp\", generic netlink family \"ipmp\"\n");
         Ok(Self {
             _link: link,
+            _addr_notifier: addr_notifier,
             _notifier: notifier,
             _genl: genl,
         })

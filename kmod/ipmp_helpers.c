@@ -310,3 +310,55 @@ struct net_device *ipmp_next_netdev(struct net_device *dev)
 {
 	return next_net_device(dev);
 }
+
+/* The group's addresses, IPv4 then IPv6; caller holds RTNL. */
+int ipmp_dev_addrs(struct net_device *dev, struct ipmp_addr *out, int max)
+{
+	const struct in_device *in_dev = __in_dev_get_rtnl(dev);
+	struct inet6_dev *idev = __in6_dev_get(dev);
+	const struct in_ifaddr *ifa;
+	const struct inet6_ifaddr *ifp;
+	int n = 0;
+
+	if (in_dev) {
+		in_dev_for_each_ifa_rtnl(ifa, in_dev) {
+			if (n == max)
+				return n;
+			out[n].family = AF_INET;
+			memcpy(out[n].addr, &ifa->ifa_local, 4);
+			n++;
+		}
+	}
+	if (idev) {
+		read_lock_bh(&idev->lock);
+		list_for_each_entry(ifp, &idev->addr_list, if_list) {
+			if (n == max)
+				break;
+			out[n].family = AF_INET6;
+			memcpy(out[n].addr, &ifp->addr, 16);
+			n++;
+		}
+		read_unlock_bh(&idev->lock);
+	}
+	return n;
+}
+
+struct net_device *ipmp_ifa4_dev(void *ifa)
+{
+	return ((struct in_ifaddr *)ifa)->ifa_dev->dev;
+}
+
+struct net_device *ipmp_ifa6_dev(void *ifa)
+{
+	return ((struct inet6_ifaddr *)ifa)->idev->dev;
+}
+
+void ipmp_init_delayed_work(struct delayed_work *dw, work_func_t fn)
+{
+	INIT_DELAYED_WORK(dw, fn);
+}
+
+void ipmp_schedule_work_ms(struct delayed_work *dw, unsigned int ms)
+{
+	mod_delayed_work(system_wq, dw, msecs_to_jiffies(ms));
+}

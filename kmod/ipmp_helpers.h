@@ -77,4 +77,16 @@ struct net *ipmp_dev_net(const struct net_device *dev);
 struct net_device *ipmp_first_netdev(struct net *net);
 struct net_device *ipmp_next_netdev(struct net_device *dev);
 
+
+/* data addresses and deferred work */
+struct ipmp_addr {
+	u8 family; /* AF_INET or AF_INET6 */
+	u8 addr[16];
+};
+int ipmp_dev_addrs(struct net_device *dev, struct ipmp_addr *out, int max);
+struct net_device *ipmp_ifa4_dev(void *ifa);
+struct net_device *ipmp_ifa6_dev(void *ifa);
+void ipmp_init_delayed_work(struct delayed_work *dw, work_func_t fn);
+void ipmp_schedule_work_ms(struct delayed_work *dw, unsigned int ms);
+
 #endif

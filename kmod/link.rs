@@ -185,6 +185,7 @@ unsafe extern "C" fn ndo_init(dev: *mut raw::net_device) -> c_int {
     unsafe {
         with_rtnl(dev, |ipmp, rtnl| {
             ipmp.group().init(rtnl)?;
+            ipmp.group().work.init(ipmp);
             ipmp.netdev().set_carrier(false);
             Ok(())
         })
@@ -199,6 +200,7 @@ unsafe extern "C" fn ndo_uninit(dev: *mut raw::net_device) {
     // SAFETY: unregister_netdevice() calls ndo_uninit under RTNL.
     unsafe {
         with_rtnl(dev, |ipmp, rtnl| {
+            ipmp.group().work.cancel();
             group::remove_all_members(ipmp, rtnl);
             ipmp.group().destroy(rtnl);
             Ok(())

@@ -10,17 +10,17 @@
 
 use crate::bindings::raw;
 use crate::group::{self, IpmpDev};
+use crate::link::OpsTable;
 use crate::netdev::NetDev;
 use crate::rtnl::Rtnl;
 use core::ffi::{c_int, c_void};
 use kernel::{error::to_result, prelude::*};
 
-static NOTIFIER: crate::link::OpsTable<raw::notifier_block> =
-    crate::link::OpsTable::new(raw::notifier_block {
-        notifier_call: Some(netdev_event),
-        // SAFETY: all-zero is the valid initial state (no next, priority 0).
-        ..unsafe { core::mem::zeroed() }
-    });
+static NOTIFIER: OpsTable<raw::notifier_block> = OpsTable::new(raw::notifier_block {
+    notifier_call: Some(netdev_event),
+    // SAFETY: all-zero is the valid initial state (no next, priority 0).
+    ..unsafe { core::mem::zeroed() }
+});
 
 /// The registered notifier; unregistered on drop.
 pub(crate) struct Registration(());
@@ -114,5 +114,90 @@ unsafe extern "C" fn netdev_event(
         }
         Action::Nothing => {}
     }
+    raw::NOTIFY_DONE as c_int
+}
+
+// ---------------------------------------------------------------------------
+// Address notifiers: a group's data addresses changed.
+// ---------------------------------------------------------------------------
+
+static INETADDR: OpsTable<raw::notifier_block> = OpsTable::new(raw::notifier_block {
+    notifier_call: Some(inetaddr_event),
+    // SAFETY: all-zero is the valid initial state.
+    ..unsafe { core::mem::zeroed() }
+});
+
+static INET6ADDR: OpsTable<raw::notifier_block> = OpsTable::new(raw::notifier_block {
+    notifier_call: Some(inet6addr_event),
+    // SAFETY: all-zero is the valid initial state.
+    ..unsafe { core::mem::zeroed() }
+});
+
+/// The registered IPv4 and IPv6 address notifiers.
+pub(crate) struct AddrRegistration(());
+
+impl AddrRegistration {
+    /// Registers both.
+    pub(crate) fn new() -> Result<Self> {
+        // SAFETY: static blocks that outlive the registrations.
+        to_result(unsafe { raw::register_inetaddr_notifier(INETADDR.as_ptr()) })?;
+        // SAFETY: as above.
+        if let Err(e) = to_result(unsafe { raw::register_inet6addr_notifier(INET6ADDR.as_ptr()) }) {
+            // SAFETY: registered just above.
+            unsafe { raw::unregister_inetaddr_notifier(INETADDR.as_ptr()) };
+            return Err(e);
+        }
+        Ok(Self(()))
+    }
+}
+
+impl Drop for AddrRegistration {
+    fn drop(&mut self) {
+        // SAFETY: both registered in `new`.
+        unsafe {
+            raw::unregister_inet6addr_notifier(INET6ADDR.as_ptr());
+            raw::unregister_inetaddr_notifier(INETADDR.as_ptr());
+        }
+    }
+}
+
+/// Schedules the address sync of `dev`'s group if `dev` is a group.
+fn address_changed(dev: *mut raw::net_device) {
+    if dev.is_null() {
+        return;
+    }
+    // SAFETY: the address's device is live during the notification.
+    let dev = unsafe { NetDev::from_raw(dev) };
+    if let Some(ipmp) = IpmpDev::from_netdev(dev) {
+        ipmp.group().work.schedule_sync();
+    }
+}
+
+/// Kernel callback.
+///
+/// # Safety
+/// Only the IPv4 address notifier chain calls this, with an `in_ifaddr`.
+unsafe extern "C" fn inetaddr_event(
+    _nb: *mut raw::notifier_block,
+    _event: usize,
+    ifa: *mut c_void,
+) -> c_int {
+    // SAFETY: a live `in_ifaddr` during the notification.
+    address_changed(unsafe { raw::ipmp_ifa4_dev(ifa) });
+    raw::NOTIFY_DONE as c_int
+}
+
+/// Kernel callback.
+///
+/// # Safety
+/// Only the IPv6 address notifier chain calls this (possibly in atomic
+/// context: it only schedules work), with an `inet6_ifaddr`.
+unsafe extern "C" fn inet6addr_event(
+    _nb: *mut raw::notifier_block,
+    _event: usize,
+    ifa: *mut c_void,
+) -> c_int {
+    // SAFETY: a live `inet6_ifaddr` during the notification.
+    address_changed(unsafe { raw::ipmp_ifa6_dev(ifa) });
     raw::NOTIFY_DONE as c_int
 }

@@ -8,6 +8,7 @@
 //! while the member stays, reused after it leaves), so the flow table can
 //! name members by a byte.
 
+use crate::binding::{self, Addr, Binding, MAX_ADDRS};
 use crate::bindings::raw;
 use crate::frames::Role;
 use crate::group::IpmpDev;
@@ -123,6 +124,10 @@ pub(crate) struct MemberTable {
     n_active: usize,
     /// Nominee id per [`Role`].
     nominees: [Option<u8>; 3],
+    /// The group's data addresses and their members (the first
+    /// `n_bindings` entries).
+    bindings: [Binding; MAX_ADDRS],
+    n_bindings: usize,
 }
 
 impl MemberTable {
@@ -137,6 +142,8 @@ impl MemberTable {
                 active: [0; MAX_MEMBERS],
                 n_active: 0,
                 nominees: [None; 3],
+                bindings: [Binding::default(); MAX_ADDRS],
+                n_bindings: 0,
             },
             GFP_KERNEL,
         )?)
@@ -191,6 +198,8 @@ impl MemberTable {
         self.active = other.active;
         self.n_active = other.n_active;
         self.nominees = other.nominees;
+        self.bindings = other.bindings;
+        self.n_bindings = other.n_bindings;
     }
 
     /// Drops every member reference.
@@ -201,6 +210,36 @@ impl MemberTable {
         self.len = 0;
         self.n_active = 0;
         self.nominees = [None; 3];
+        self.n_bindings = 0;
+    }
+
+    /// The bindings of the group's data addresses.
+    pub(crate) fn bindings(&self) -> &[Binding] {
+        self.bindings.get(..self.n_bindings).unwrap_or(&[])
+    }
+
+    /// The member `addr` is bound to.
+    pub(crate) fn bound_member(&self, addr: Addr) -> Option<&Arc<Member>> {
+        let binding = self.bindings().iter().find(|b| b.addr == addr)?;
+        self.member(binding.member?)
+    }
+
+    /// Replaces the data addresses, keeping the bindings of those that
+    /// stay (at most `MAX_ADDRS`; the rest stay unbound and unannounced).
+    pub(crate) fn set_addresses(&mut self, addrs: &[Addr]) {
+        let mut next = [Binding::default(); MAX_ADDRS];
+        let mut n = 0;
+        for (slot, &addr) in next.iter_mut().zip(addrs) {
+            let member = self
+                .bindings()
+                .iter()
+                .find(|b| b.addr == addr)
+                .and_then(|b| b.member);
+            *slot = Binding { addr, member };
+            n += 1;
+        }
+        self.bindings = next;
+        self.n_bindings = n;
     }
 
     /// The lowest id no member uses.
@@ -242,9 +281,11 @@ impl MemberTable {
         self.iter().find(|m| m.dev() == dev)
     }
 
-    /// Recomputes the active set and the nominees from the members' current
-    /// state, keeping the nominees of `previous` where they stay active.
-    pub(crate) fn recompute(&mut self, policy: u8, previous: Option<&MemberTable>) {
+    /// Recomputes the active set, the nominees and the address bindings
+    /// from the members' current state, keeping the nominees of `previous`
+    /// where they stay active. Returns whether an address was bound anew
+    /// or moved (and so must be announced).
+    pub(crate) fn recompute(&mut self, policy: u8, previous: Option<&MemberTable>) -> bool {
         let mut states = [MemberState::default(); MAX_MEMBERS];
         for (state, member) in states.iter_mut().zip(self.iter()) {
             *state = member.state();
@@ -268,5 +309,9 @@ impl MemberTable {
             self.nominees[role as usize] =
                 policy::nominate(prev_pos, mask).and_then(|pos| self.order.get(pos).copied());
         }
+        let active = self.active;
+        let n_active = self.n_active;
+        let bindings = self.bindings.get_mut(..self.n_bindings).unwrap_or(&mut []);
+        binding::rebind(bindings, active.get(..n_active).unwrap_or(&[])) != 0
     }
 }

@@ -64,7 +64,9 @@ pub const NOMINEE_V6_MULTICAST: u32 = 1 << 2;
 //             dump: [GROUP_IFINDEX]                 -> members, by group
 //     member: IFINDEX u32, IFNAME string, GROUP_IFINDEX u32,
 //             FLAGS u32 (MEMBER_F_*), CARRIER u8 (up with carrier),
-//             ACTIVE u8, NOMINEE u32 (NOMINEE_*)
+//             ACTIVE u8, NOMINEE u32 (NOMINEE_*),
+//             ADDRESSES nest { ADDRESS binary (4 or 16 bytes) ... }: the
+//             group's data addresses bound to this member
 // MEMBER_SET  IFINDEX + FLAGS + FLAGS_MASK: set the flags in FLAGS_MASK to
 //             their values in FLAGS; unknown bits are refused (CAP_NET_ADMIN)
 // EVENT       multicast on group "events": a member object plus
@@ -123,8 +125,12 @@ pub const A_ACTIVE: u16 = 13;
 pub const A_NOMINEE: u16 = 14;
 /// `EVENT_*`.
 pub const A_EVENT: u16 = 15;
+/// Nest of `A_ADDRESS`: the data addresses bound to the member.
+pub const A_ADDRESSES: u16 = 16;
+/// An IPv4 (4 bytes) or IPv6 (16 bytes) address, network order.
+pub const A_ADDRESS: u16 = 17;
 /// Highest attribute.
-pub const A_MAX: u16 = 15;
+pub const A_MAX: u16 = 17;
 
 /// Longest group name, without its NUL.
 pub const GROUP_NAME_MAX: usize = 31;

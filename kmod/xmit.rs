@@ -12,6 +12,7 @@
 //! Then it rewrites the source MAC to the member's own and queues the
 //! frame there. No usable member: the frame is dropped and counted.
 
+use crate::binding::Addr;
 use crate::frames::{self, Role, TxPath, ETH_HLEN};
 use crate::group::IpmpDev;
 use crate::rcu::RcuGuard;
@@ -50,10 +51,15 @@ fn route<'a>(ipmp: &'a IpmpDev, rcu: &'a RcuGuard, skb: &mut SkBuff) -> Result<&
         TxPath::Arp { sender } if !ipmp.netdev().has_ipv4_addr(sender) && sender != [0; 4] => {
             return Err(EINVAL);
         }
-        // Until data addresses are bound to members one by one, the
-        // nominees answer for all of them.
-        TxPath::Arp { .. } => table.nominee(Role::V4Broadcast),
-        TxPath::Ndisc => table.nominee(Role::V6Multicast),
+        // The member an address is bound to answers for it; unbound
+        // (probes from 0.0.0.0, duplicate address detection, addresses
+        // beyond the binding table) the nominee does.
+        TxPath::Arp { sender } => table
+            .bound_member(Addr::V4(sender))
+            .or_else(|| table.nominee(Role::V4Broadcast)),
+        TxPath::Ndisc { addr } => addr
+            .and_then(|a| table.bound_member(Addr::V6(a)))
+            .or_else(|| table.nominee(Role::V6Multicast)),
     }
     .ok_or(ENODEV)?;
     let mac = member.dev().hw_addr();
@@ -64,7 +70,7 @@ fn route<'a>(ipmp: &'a IpmpDev, rcu: &'a RcuGuard, skb: &mut SkBuff) -> Result<&
                 return Err(EINVAL);
             }
         }
-        TxPath::Ndisc => {
+        TxPath::Ndisc { .. } => {
             let len = skb.len();
             let frame = skb.writable(len)?;
             if !frames::rewrite_ndisc_lladdr(frame, &mac) {

@@ -15,6 +15,8 @@ pub mod netlink;
 
 /// The kernel module's pure-logic files, as the module compiles them.
 pub mod kernel_logic {
+    #[path = "../../../../kmod/binding.rs"]
+    pub mod binding;
     #[path = "../../../../kmod/flowtab.rs"]
     pub mod flowtab;
     #[path = "../../../../kmod/frames.rs"]

@@ -137,6 +137,8 @@ pub struct MemberInfo {
     pub active: bool,
     /// `NOMINEE_*` roles.
     pub nominee: u32,
+    /// The group's data addresses bound to this member.
+    pub addresses: Vec<std::net::IpAddr>,
 }
 
 /// A kernel event.
@@ -429,7 +431,21 @@ fn parse_group(msg: &Msg) -> Result<GroupInfo, Error> {
 }
 
 fn parse_member(msg: &Msg) -> Result<MemberInfo, Error> {
+    let handle = msg.attrs().get_attr_handle();
+    let mut addresses = Vec::new();
+    if let Some(nest) = handle.get_attribute(A_ADDRESSES) {
+        let inner = nest.get_attr_handle::<u16>().map_err(nl_err)?;
+        for a in inner.iter() {
+            let bytes = a.nla_payload().as_ref();
+            if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
+                addresses.push(std::net::IpAddr::from(v4));
+            } else if let Ok(v6) = <[u8; 16]>::try_from(bytes) {
+                addresses.push(std::net::IpAddr::from(v6));
+            }
+        }
+    }
     Ok(MemberInfo {
+        addresses,
         ifindex: attr_u32(msg, A_IFINDEX)?,
         ifname: attr_string(msg, A_IFNAME)?,
         group_ifindex: attr_u32(msg, A_GROUP_IFINDEX)?,

@@ -111,7 +111,21 @@ fn arp_and_neighbour_discovery_are_recognised() {
         }
     );
     let na = eth([0x33, 0x33, 0, 0, 0, 1], ETH_P_IPV6, &ndisc(136, ALL_NODES));
-    assert_eq!(tx_path(&na), TxPath::Ndisc);
+    assert_eq!(tx_path(&na), TxPath::Ndisc { addr: Some(TARGET) });
+    let ns = eth([0x33, 0x33, 0, 0, 0, 1], ETH_P_IPV6, &ndisc(135, ALL_NODES));
+    assert_eq!(
+        tx_path(&ns),
+        TxPath::Ndisc { addr: Some(LL_SRC) },
+        "a solicitation speaks for its source"
+    );
+    let mut dad = ndisc(135, ALL_NODES);
+    dad[8..24].fill(0);
+    let dad = eth([0x33, 0x33, 0, 0, 0, 1], ETH_P_IPV6, &dad);
+    assert_eq!(
+        tx_path(&dad),
+        TxPath::Ndisc { addr: None },
+        "duplicate address detection"
+    );
     // Truncated ARP is just a frame.
     let short = eth([0xff; 6], ETH_P_ARP, &[0, 1, 8, 0, 6]);
     assert_eq!(tx_path(&short), TxPath::Nominee(Role::V4Broadcast));

@@ -236,8 +236,9 @@ fn member_line(m: &MemberInfo) -> String {
     .filter(|(bit, _)| m.nominee & bit != 0)
     .map(|(_, name)| *name)
     .collect();
+    let addrs: Vec<String> = m.addresses.iter().map(|a| a.to_string()).collect();
     format!(
-        "{} flags {} carrier {} active {} nominee {}",
+        "{} flags {} carrier {} active {} nominee {} addresses {}",
         m.ifname,
         if flags.is_empty() {
             "-".to_string()
@@ -250,6 +251,11 @@ fn member_line(m: &MemberInfo) -> String {
             "-".to_string()
         } else {
             roles.join(",")
+        },
+        if addrs.is_empty() {
+            "-".to_string()
+        } else {
+            addrs.join(",")
         },
     )
 }

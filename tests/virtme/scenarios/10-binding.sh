@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Data addresses bound to members: spread fewest-first, each answered with
+# its member's MAC (the peer's neighbour table shows it), moved when the
+# member fails and announced exactly the configured number of times,
+# rebalanced when it returns, unbound with no active member; IPv6 too.
+#
+#                  [root]           [switch]
+#   itops0 ─┬─ net0 ── sw-net0 ─┐
+#           ├─ net1 ── sw-net1 ─┼─ sw0 ── peer-sw ── [peer] eth0 192.0.2.2, 2001:db8::2
+#           └─ net2 ── sw-net2 ─┘
+#   data addresses 192.0.2.11-16, 2001:db8::11
+. ../lib.sh
+load_ipmp
+sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+
+for n in net0 net1 net2; do veth "$n" "sw-$n"; done
+host peer 192.0.2.2/24
+ip -n peer addr add 2001:db8::2/64 dev eth0 nodad
+switch sw0 sw-net0 sw-net1 sw-net2 peer-sw
+group itops0 net0 net1 net2
+ipmpadm set-group itops0 --announce-count 3 --announce-interval 200
+for i in 11 12 13 14 15 16; do ip addr add "192.0.2.$i/24" dev itops0; done
+ip addr add 2001:db8::11/64 dev itops0 nodad
+sleep 1
+
+bound_to() {  # bound_to ADDR: the member ADDR is bound to
+    ipmpadm -j show | jq -r --arg a "$1" '.[].members[] | select(.addresses | index($a)) | .ifname'
+}
+count_on() {  # count_on IF: IPv4 addresses bound to IF
+    ipmpadm -j show | jq --arg m "$1" '[.[].members[] | select(.ifname == $m) | .addresses[] | select(test("\\."))] | length'
+}
+for n in net0 net1 net2; do
+    expect_eq "$(count_on $n)" 2 "IPv4 data addresses bound to $n"
+done
+
+# Each address is answered with the MAC of its member.
+for i in 11 12 13 14 15 16; do
+    ip netns exec peer ping -q -c 1 -W 2 "192.0.2.$i" >/dev/null || fail "192.0.2.$i unreachable"
+    member=$(bound_to "192.0.2.$i")
+    expect_eq "$(ip -n peer -j neigh show "192.0.2.$i" | jq -r '.[0].lladdr')" "$(mac_of "$member")" \
+        "peer sees 192.0.2.$i at $member's MAC"
+done
+ip netns exec peer ping -q -c 1 -W 2 2001:db8::11 >/dev/null || fail "2001:db8::11 unreachable"
+member6=$(bound_to 2001:db8::11)
+expect_eq "$(ip -n peer -j neigh show 2001:db8::11 | jq -r '.[0].lladdr')" "$(mac_of "$member6")" \
+    "peer sees 2001:db8::11 at $member6's MAC (neighbour advertisement rewritten)"
+
+# The member of 192.0.2.11 fails: its addresses move and are announced
+# exactly 3 times each from their new member.
+victim=$(bound_to 192.0.2.11)
+ip netns exec peer tcpdump -l -n -e -i eth0 'arp and arp[6:2] = 1 and arp[14:4] = arp[24:4]' \
+    > /tmp/garp.txt 2>/dev/null &
+sleep 1
+ipmpadm set-member "$victim" --failed on
+sleep 2
+pkill -f "tcpdump -l -n -e -i eth0" || true
+sleep 0.3
+new=$(bound_to 192.0.2.11)
+expect_ne "$new" "$victim" "192.0.2.11 left the failed $victim for $new"
+expect_eq "$(count_on "$victim")" 0 "nothing bound to the failed member"
+expect_eq "$(grep -c 'tell 192.0.2.11,' /tmp/garp.txt)" 3 "gratuitous ARPs for 192.0.2.11"
+expect_eq "$(grep 'tell 192.0.2.11,' /tmp/garp.txt | awk '{print $2}' | sort -u)" "$(mac_of "$new")" \
+    "announced from the new member's MAC"
+expect_eq "$(ip -n peer -j neigh show 192.0.2.11 | jq -r '.[0].lladdr')" "$(mac_of "$new")" \
+    "the peer's entry follows without asking"
+others=$(for n in net0 net1 net2; do [ "$n" = "$victim" ] || count_on "$n"; done | xargs)
+expect_eq "$others" "3 3" "the remaining members share the addresses"
+
+# It returns: the addresses rebalance.
+ipmpadm set-member "$victim" --failed off
+sleep 1
+for n in net0 net1 net2; do
+    expect_eq "$(count_on $n)" 2 "IPv4 addresses on $n after the repair"
+done
+
+# No active member: unbound, no carrier; back: bound again.
+for n in net0 net1 net2; do ipmpadm set-member "$n" --failed on; done
+expect_eq "$(ipmpadm -j show | jq '[.[].members[].addresses[]] | length')" 0 "nothing bound with no active member"
+expect_eq "$(carrier_of itops0)" 0 "itops0 without carrier"
+for n in net0 net1 net2; do ipmpadm set-member "$n" --failed off; done
+expect_eq "$(ipmpadm -j show | jq '[.[].members[].addresses[] | select(test("\\."))] | length')" 6 \
+    "all IPv4 addresses bound again"
+
+# Removing an address unbinds it.
+ip addr del 192.0.2.16/24 dev itops0
+sleep 1
+expect_eq "$(bound_to 192.0.2.16)" "" "a removed address is no longer bound"
