@@ -108,6 +108,10 @@ fn with_rtnl_or_retry(dw: &Opaque<raw::delayed_work>, f: impl FnOnce(&mut Rtnl<'
     unsafe { raw::rtnl_unlock() };
 }
 
+/// Kernel callback: the address sync.
+///
+/// # Safety
+/// Only the workqueue calls this, for the `sync` work of a live group.
 unsafe extern "C" fn sync_fn(work: *mut raw::work_struct) {
     // SAFETY: the workqueue runs the `sync` work of a live group.
     let group = unsafe { group_of(work, core::mem::offset_of!(GroupWork, sync)) };
@@ -135,6 +139,10 @@ unsafe extern "C" fn sync_fn(work: *mut raw::work_struct) {
     });
 }
 
+/// Kernel callback: one announcement round.
+///
+/// # Safety
+/// Only the workqueue calls this, for the `announce` work of a live group.
 unsafe extern "C" fn announce_fn(work: *mut raw::work_struct) {
     // SAFETY: the workqueue runs the `announce` work of a live group.
     let group = unsafe { group_of(work, core::mem::offset_of!(GroupWork, announce)) };
