@@ -166,7 +166,7 @@ impl Group {
             return Err(e);
         }
         let announce = next.recompute(self.policy(), current);
-        let changed = next.iter().fold(0u32, |acc, m| {
+        let mut changed = next.iter().fold(0u32, |acc, m| {
             let id = m.id();
             let before = current.map(|c| (c.is_active(id), c.roles_of(id)));
             if before == Some((next.is_active(id), next.roles_of(id))) {
@@ -175,6 +175,16 @@ impl Group {
                 acc | 1 << id
             }
         });
+        // Members that gained or lost a bound address changed too.
+        for b in next.bindings() {
+            let was = current.and_then(|c| c.bindings().iter().find(|o| o.addr == b.addr));
+            let was = was.and_then(|o| o.member);
+            if was != b.member {
+                for id in [was, b.member].into_iter().flatten() {
+                    changed |= 1u32.checked_shl(u32::from(id)).unwrap_or(0);
+                }
+            }
+        }
         let mut old = self.members.replace(Some(next), rtnl);
         if let Some(old) = old.as_mut() {
             // Readers are gone (grace period in `replace`); this drops the

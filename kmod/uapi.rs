@@ -71,7 +71,8 @@ pub const NOMINEE_V6_MULTICAST: u32 = 1 << 2;
 //             their values in FLAGS; unknown bits are refused (CAP_NET_ADMIN)
 // EVENT       multicast on group "events": a member object plus
 //             EVENT u8 (EVENT_*), sent when a member joins, leaves, or its
-//             carrier, flags, activity or nominee roles change
+//             carrier, flags, activity, nominee roles or bound addresses
+//             change
 // ```
 //
 // Mutating commands need CAP_NET_ADMIN in the device's network namespace;
@@ -146,7 +147,7 @@ pub const GROUP_STATE_FAILED: u8 = 2;
 pub const EVENT_MEMBER_ADDED: u8 = 1;
 /// A member left its group.
 pub const EVENT_MEMBER_REMOVED: u8 = 2;
-/// A member's carrier, flags, activity or roles changed.
+/// A member's carrier, flags, activity, roles or bound addresses changed.
 pub const EVENT_MEMBER_CHANGED: u8 = 3;
 
 /// Default number of announcements of a moved address.

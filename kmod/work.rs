@@ -49,7 +49,14 @@ impl GroupWork {
 
     /// Cancels both works and waits for them (`ndo_uninit`).
     pub(crate) fn cancel(&self) {
-        if self.dev.load(Ordering::Relaxed).is_null() {
+        // From here on `schedule_*` do nothing. (No address event can come
+        // after the group's NETDEV_UNREGISTER, which precedes `ndo_uninit`;
+        // this is a second line of defence.)
+        if self
+            .dev
+            .swap(core::ptr::null_mut(), Ordering::AcqRel)
+            .is_null()
+        {
             return; // never initialised
         }
         self.announce_left.store(0, Ordering::Relaxed);
@@ -116,7 +123,10 @@ unsafe extern "C" fn sync_fn(work: *mut raw::work_struct) {
     // SAFETY: the workqueue runs the `sync` work of a live group.
     let group = unsafe { group_of(work, core::mem::offset_of!(GroupWork, sync)) };
     with_rtnl_or_retry(&group.work.sync, |rtnl| {
-        let dev = group.work.dev.load(Ordering::Relaxed);
+        let dev = group.work.dev.load(Ordering::Acquire);
+        if dev.is_null() {
+            return; // being cancelled
+        }
         // SAFETY: set in `init` to the group's own device, which outlives
         // its works.
         let ipmp = unsafe { IpmpDev::from_raw(dev) };
@@ -151,7 +161,10 @@ unsafe extern "C" fn announce_fn(work: *mut raw::work_struct) {
         return;
     }
     with_rtnl_or_retry(&w.announce, |_rtnl| {
-        let dev = w.dev.load(Ordering::Relaxed);
+        let dev = w.dev.load(Ordering::Acquire);
+        if dev.is_null() {
+            return; // being cancelled
+        }
         // SAFETY: the group's own device (see `sync_fn`).
         let ipmp = unsafe { IpmpDev::from_raw(dev) };
         if ipmp.netdev().is_running() {

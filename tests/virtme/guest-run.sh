@@ -27,6 +27,9 @@ teardown() {
     for link in $(ip -j link show | jq -r '.[] | select(.ifname != "lo") | .ifname'); do
         ip link del "$link" 2>/dev/null
     done
+    # Namespace-wide settings scenarios may change, back to their defaults.
+    sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
+        net.ipv6.conf.all.accept_dad=1 net.ipv6.conf.default.accept_dad=1
     if [ -d /sys/module/ipmp ]; then
         rmmod ipmp || { echo "teardown: rmmod ipmp failed"; ok=1; }
     fi

@@ -16,6 +16,8 @@ veth net1 sw-net1
 host peer 192.0.2.2/24
 switch sw0 sw-net0 sw-net1 peer-sw
 group itops0 net0 net1
+# No announcements of the new address either: counts must be exact.
+ipmpadm set-group itops0 --announce-count 0
 ip addr add 192.0.2.1/24 dev itops0
 peer_mac=$(ip -n peer -j link show eth0 | jq -r '.[0].address')
 ip neigh replace 192.0.2.2 lladdr "$peer_mac" dev itops0 nud permanent
