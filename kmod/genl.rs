@@ -49,6 +49,8 @@ static POLICY: OpsTable<[raw::nla_policy; N_ATTRS]> = OpsTable::new({
     p[A_EVENT as usize] = policy(raw::NLA_REJECT, 0);
     p[A_ADDRESSES as usize] = policy(raw::NLA_REJECT, 0);
     p[A_ADDRESS as usize] = policy(raw::NLA_REJECT, 0);
+    p[A_RX_PACKETS as usize] = policy(raw::NLA_REJECT, 0);
+    p[A_TX_PACKETS as usize] = policy(raw::NLA_REJECT, 0);
     p
 });
 
@@ -67,7 +69,7 @@ const fn op(
     o
 }
 
-static OPS: OpsTable<[raw::genl_small_ops; 4]> = OpsTable::new([
+static OPS: OpsTable<[raw::genl_small_ops; 5]> = OpsTable::new([
     op(
         CMD_GROUP_GET,
         Some(group_get_doit),
@@ -82,6 +84,7 @@ static OPS: OpsTable<[raw::genl_small_ops; 4]> = OpsTable::new([
         false,
     ),
     op(CMD_MEMBER_SET, Some(member_set_doit), None, true),
+    op(CMD_BINDING_GET, None, Some(binding_get_dumpit), false),
 ]);
 
 const fn name16(s: &str) -> [u8; 16] {
@@ -105,7 +108,7 @@ static FAMILY: OpsTable<raw::genl_family> = OpsTable::new(raw::genl_family {
     name: name16(GENL_NAME),
     version: GENL_VERSION as u32,
     maxattr: A_MAX as u32,
-    n_small_ops: 4,
+    n_small_ops: 5,
     n_mcgrps: 1,
     // SAFETY: all-zero is the valid default for the other fields (no
     // pre/post hooks, no private data; `id` etc. filled at registration).
@@ -165,6 +168,17 @@ impl Writer {
 
     fn u32(&mut self, attr: u16, v: u32) -> Result {
         self.put(attr, &v.to_ne_bytes())
+    }
+
+    fn u64(&mut self, attr: u16, v: u64) -> Result {
+        self.put(attr, &v.to_ne_bytes())
+    }
+
+    fn addr(&mut self, attr: u16, a: &Addr) -> Result {
+        match a {
+            Addr::V4(a) => self.put(attr, a),
+            Addr::V6(a) => self.put(attr, a),
+        }
     }
 
     /// A NUL-terminated string attribute.
@@ -246,13 +260,13 @@ fn fill_member(w: &mut Writer, member: &Member, table: Option<&MemberTable>) -> 
             .flat_map(|t| t.bindings().iter())
             .filter(|b| b.member == Some(member.id()));
         for b in bound {
-            match &b.addr {
-                Addr::V4(a) => w.put(A_ADDRESS, a)?,
-                Addr::V6(a) => w.put(A_ADDRESS, a)?,
-            }
+            w.addr(A_ADDRESS, &b.addr)?;
         }
         Ok(())
-    })
+    })?;
+    let (rx, tx) = dev.packet_counts();
+    w.u64(A_RX_PACKETS, rx)?;
+    w.u64(A_TX_PACKETS, tx)
 }
 
 // ---------------------------------------------------------------------------
@@ -663,6 +677,49 @@ unsafe extern "C" fn member_get_dumpit(
                         return;
                     }
                     dump.args[1] = (mi + 1) as isize;
+                }
+                dump.args[0] = (gi + 1) as isize;
+                dump.args[1] = 0;
+            }
+        })
+    }
+}
+
+/// # Safety
+/// Generic netlink dumpit callback.
+unsafe extern "C" fn binding_get_dumpit(
+    skb: *mut raw::sk_buff,
+    cb: *mut raw::netlink_callback,
+) -> c_int {
+    // SAFETY: called by generic netlink for a dump.
+    let attrs = Attrs(unsafe { raw::ipmp_dump_attrs(cb) });
+    let only = attrs.u32(A_GROUP_IFINDEX);
+    // SAFETY: called by generic netlink for a dump.
+    unsafe {
+        dumpit(skb, cb, |dump, net, rtnl| {
+            let skip_groups = usize::try_from(dump.args[0]).unwrap_or(0);
+            let groups = ipmp_devices(net, rtnl)
+                .filter(|g| only.map_or(true, |i| g.netdev().ifindex() as u32 == i))
+                .enumerate()
+                .skip(skip_groups);
+            for (gi, ipmp) in groups {
+                let table = ipmp.group().members_rtnl(rtnl);
+                let bindings = table.map_or(&[][..], MemberTable::bindings);
+                let skip = usize::try_from(dump.args[1]).unwrap_or(0);
+                for (bi, b) in bindings.iter().enumerate().skip(skip) {
+                    let member = b.member.and_then(|id| table.and_then(|t| t.member(id)));
+                    let ok = dump.put(CMD_BINDING_GET, |w| {
+                        w.u32(A_GROUP_IFINDEX, ipmp.netdev().ifindex() as u32)?;
+                        w.addr(A_ADDRESS, &b.addr)?;
+                        match member {
+                            Some(m) => w.u32(A_IFINDEX, m.dev().ifindex() as u32),
+                            None => Ok(()),
+                        }
+                    });
+                    if !ok {
+                        return;
+                    }
+                    dump.args[1] = (bi + 1) as isize;
                 }
                 dump.args[0] = (gi + 1) as isize;
                 dump.args[1] = 0;

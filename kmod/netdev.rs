@@ -260,6 +260,15 @@ impl NetDev {
         unsafe { raw::ipmp_dev_has_addr6(self.as_raw(), a) }
     }
 
+    /// The device's received and transmitted packet counters
+    /// (`dev_get_stats()`).
+    pub(crate) fn packet_counts(&self) -> (u64, u64) {
+        let mut stats = raw::rtnl_link_stats64::default();
+        // SAFETY: live device; `stats` is a valid buffer the call fills.
+        unsafe { raw::dev_get_stats(self.as_raw(), &mut stats) };
+        (stats.rx_packets, stats.tx_packets)
+    }
+
     /// Counts one transmitted packet of `len` bytes (per-CPU tstats).
     pub(crate) fn count_tx(&self, len: u32) {
         // SAFETY: live device whose `pcpu_stat_type` is TSTATS, so the core

@@ -67,6 +67,10 @@ pub const NOMINEE_V6_MULTICAST: u32 = 1 << 2;
 //             ACTIVE u8, NOMINEE u32 (NOMINEE_*),
 //             ADDRESSES nest { ADDRESS binary (4 or 16 bytes) ... }: the
 //             group's data addresses bound to this member
+//             RX_PACKETS u64, TX_PACKETS u64 (the member device's counters)
+// BINDING_GET dump: [GROUP_IFINDEX]                 -> every data address:
+//     binding: GROUP_IFINDEX u32, ADDRESS binary (4 or 16 bytes),
+//             IFINDEX u32 of the member it is bound to (absent: unbound)
 // MEMBER_SET  IFINDEX + FLAGS + FLAGS_MASK: set the flags in FLAGS_MASK to
 //             their values in FLAGS; unknown bits are refused (CAP_NET_ADMIN)
 // EVENT       multicast on group "events": a member object plus
@@ -95,6 +99,8 @@ pub const CMD_MEMBER_GET: u8 = 3;
 pub const CMD_MEMBER_SET: u8 = 4;
 /// A change notification (multicast).
 pub const CMD_EVENT: u8 = 5;
+/// Dump the data-address bindings.
+pub const CMD_BINDING_GET: u8 = 6;
 
 /// Interface index (of the group or member the message is about).
 pub const A_IFINDEX: u16 = 1;
@@ -130,8 +136,12 @@ pub const A_EVENT: u16 = 15;
 pub const A_ADDRESSES: u16 = 16;
 /// An IPv4 (4 bytes) or IPv6 (16 bytes) address, network order.
 pub const A_ADDRESS: u16 = 17;
+/// Packets the member received (its device counter), u64.
+pub const A_RX_PACKETS: u16 = 18;
+/// Packets the member sent (its device counter), u64.
+pub const A_TX_PACKETS: u16 = 19;
 /// Highest attribute.
-pub const A_MAX: u16 = 17;
+pub const A_MAX: u16 = 19;
 
 /// Longest group name, without its NUL.
 pub const GROUP_NAME_MAX: usize = 31;

@@ -21,17 +21,21 @@ IPMP_REPO=$(cd ../.. && pwd)
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null
 echo "@@ipmp-test guest $(uname -r) $(nproc) cpus"
 
+# Each step is bounded: a hang (say, a device whose last reference never
+# goes: "unregister_netdevice: waiting for ...") must fail this scenario
+# with its kernel log, not stall the whole run.
 teardown() {
     local ok=0 link
-    ip -all netns delete 2>/dev/null
+    timeout 60 ip -all netns delete 2>/dev/null || { echo "teardown: netns deletion hung"; ok=1; }
     for link in $(ip -j link show | jq -r '.[] | select(.ifname != "lo") | .ifname'); do
-        ip link del "$link" 2>/dev/null
+        timeout 60 ip link del "$link" 2>/dev/null
+        [ $? -ne 124 ] || { echo "teardown: deleting $link hung"; ok=1; }
     done
     # Namespace-wide settings scenarios may change, back to their defaults.
     sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
         net.ipv6.conf.all.accept_dad=1 net.ipv6.conf.default.accept_dad=1
     if [ -d /sys/module/ipmp ]; then
-        rmmod ipmp || { echo "teardown: rmmod ipmp failed"; ok=1; }
+        timeout 60 rmmod ipmp || { echo "teardown: rmmod ipmp failed"; ok=1; }
     fi
     return $ok
 }

@@ -139,6 +139,21 @@ pub struct MemberInfo {
     pub nominee: u32,
     /// The group's data addresses bound to this member.
     pub addresses: Vec<std::net::IpAddr>,
+    /// Packets the member device received.
+    pub rx_packets: u64,
+    /// Packets the member device sent.
+    pub tx_packets: u64,
+}
+
+/// A data address and the member it is bound to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BindingInfo {
+    /// Interface index of the group.
+    pub group_ifindex: u32,
+    /// The data address.
+    pub address: std::net::IpAddr,
+    /// Interface index of its member; `None` while unbound.
+    pub member_ifindex: Option<u32>,
 }
 
 /// A kernel event.
@@ -305,6 +320,16 @@ impl Client {
             .ok_or_else(|| nl_err("no reply"))
     }
 
+    /// The data-address bindings of every group, or of one.
+    pub fn bindings(&self, group_ifindex: Option<u32>) -> Result<Vec<BindingInfo>, Error> {
+        let attrs: Vec<_> = group_ifindex
+            .map(|g| (A_GROUP_IFINDEX, Value::U32(g)))
+            .into_iter()
+            .collect();
+        let replies = self.request(CMD_BINDING_GET, NlmF::DUMP, &attrs)?;
+        self.collect(replies, parse_binding)
+    }
+
     /// Sets the member flags in `mask` to their values in `flags`.
     pub fn set_member_flags(&self, ifindex: u32, flags: u32, mask: u32) -> Result<(), Error> {
         let recv = self.request(
@@ -390,6 +415,34 @@ fn attr_u32(msg: &Msg, kind: u16) -> Result<u32, Error> {
         .map_err(nl_err)
 }
 
+fn attr_u64(msg: &Msg, kind: u16) -> Result<u64, Error> {
+    msg.attrs()
+        .get_attr_handle()
+        .get_attr_payload_as::<u64>(kind)
+        .map_err(nl_err)
+}
+
+fn parse_address(bytes: &[u8]) -> Option<std::net::IpAddr> {
+    if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
+        Some(std::net::IpAddr::from(v4))
+    } else {
+        <[u8; 16]>::try_from(bytes).ok().map(std::net::IpAddr::from)
+    }
+}
+
+fn parse_binding(msg: &Msg) -> Result<BindingInfo, Error> {
+    let handle = msg.attrs().get_attr_handle();
+    let address = handle
+        .get_attribute(A_ADDRESS)
+        .and_then(|a| parse_address(a.nla_payload().as_ref()))
+        .ok_or_else(|| nl_err("binding without an address"))?;
+    Ok(BindingInfo {
+        group_ifindex: attr_u32(msg, A_GROUP_IFINDEX)?,
+        address,
+        member_ifindex: attr_u32(msg, A_IFINDEX).ok(),
+    })
+}
+
 fn attr_u8(msg: &Msg, kind: u16) -> Result<u8, Error> {
     msg.attrs()
         .get_attr_handle()
@@ -435,17 +488,16 @@ fn parse_member(msg: &Msg) -> Result<MemberInfo, Error> {
     let mut addresses = Vec::new();
     if let Some(nest) = handle.get_attribute(A_ADDRESSES) {
         let inner = nest.get_attr_handle::<u16>().map_err(nl_err)?;
-        for a in inner.iter() {
-            let bytes = a.nla_payload().as_ref();
-            if let Ok(v4) = <[u8; 4]>::try_from(bytes) {
-                addresses.push(std::net::IpAddr::from(v4));
-            } else if let Ok(v6) = <[u8; 16]>::try_from(bytes) {
-                addresses.push(std::net::IpAddr::from(v6));
-            }
-        }
+        addresses.extend(
+            inner
+                .iter()
+                .filter_map(|a| parse_address(a.nla_payload().as_ref())),
+        );
     }
     Ok(MemberInfo {
         addresses,
+        rx_packets: attr_u64(msg, A_RX_PACKETS)?,
+        tx_packets: attr_u64(msg, A_TX_PACKETS)?,
         ifindex: attr_u32(msg, A_IFINDEX)?,
         ifname: attr_string(msg, A_IFNAME)?,
         group_ifindex: attr_u32(msg, A_GROUP_IFINDEX)?,

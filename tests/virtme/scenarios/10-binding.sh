@@ -33,6 +33,11 @@ for n in net0 net1 net2; do
     expect_eq "$(count_on $n)" 2 "IPv4 data addresses bound to $n"
 done
 
+# The binding dump agrees with the member objects.
+expect_eq "$(ipmpadm -j show | jq -r --arg a 192.0.2.13 '.[0] as $g | $g.bindings[] | select(.address == $a) | .member_ifindex as $i | $g.members[] | select(.ifindex == $i) | .ifname')" \
+    "$(bound_to 192.0.2.13)" "binding dump of 192.0.2.13"
+expect_ge "$(member_field net0 tx_packets)" 1 "per-member packet counters"
+
 # Each address is answered with the MAC of its member.
 for i in 11 12 13 14 15 16; do
     ip netns exec peer ping -q -c 1 -W 2 "192.0.2.$i" >/dev/null || fail "192.0.2.$i unreachable"
@@ -76,6 +81,8 @@ done
 # No active member: unbound, no carrier; back: bound again.
 for n in net0 net1 net2; do ipmpadm set-member "$n" --failed on; done
 expect_eq "$(ipmpadm -j show | jq '[.[].members[].addresses[]] | length')" 0 "nothing bound with no active member"
+expect_eq "$(ipmpadm -j show | jq '[.[].bindings[] | select(.member_ifindex == null)] | length')" 8 \
+    "the binding dump lists all 8 addresses (6 IPv4, 2 IPv6) as unbound"
 expect_eq "$(carrier_of itops0)" 0 "itops0 without carrier"
 for n in net0 net1 net2; do ipmpadm set-member "$n" --failed off; done
 expect_eq "$(ipmpadm -j show | jq '[.[].members[].addresses[] | select(test("\\."))] | length')" 6 \

@@ -6,7 +6,7 @@
 //! member flags; setting them by hand is for testing and recovery.)
 
 use clap::{Parser, Subcommand, ValueEnum};
-use libipmp::netlink::{Client, Events, GroupInfo, GroupSettings, MemberInfo};
+use libipmp::netlink::{BindingInfo, Client, Events, GroupInfo, GroupSettings, MemberInfo};
 use libipmp::uapi::*;
 use std::process::ExitCode;
 
@@ -104,16 +104,17 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
             let mut out = Vec::new();
             for g in groups {
                 let members = client.members(Some(g.ifindex))?;
-                out.push((g, members));
+                let bindings = client.bindings(Some(g.ifindex))?;
+                out.push((g, members, bindings));
             }
             if cli.json {
                 let value: Vec<_> = out
                     .iter()
-                    .map(|(g, m)| serde_json::json!({ "group": g, "members": m }))
+                    .map(|(g, m, b)| serde_json::json!({ "group": g, "members": m, "bindings": b }))
                     .collect();
                 println!("{}", serde_json::to_string_pretty(&value)?);
             } else {
-                out.iter().for_each(|(g, m)| print_group(g, m));
+                out.iter().for_each(|(g, m, b)| print_group(g, m, b));
             }
         }
         Command::SetMember {
@@ -197,7 +198,7 @@ fn state_name(state: u8) -> &'static str {
     }
 }
 
-fn print_group(g: &GroupInfo, members: &[MemberInfo]) {
+fn print_group(g: &GroupInfo, members: &[MemberInfo], bindings: &[BindingInfo]) {
     println!(
         "{}: group {} state {} policy {} announce {}x{}ms",
         g.ifname,
@@ -213,6 +214,13 @@ fn print_group(g: &GroupInfo, members: &[MemberInfo]) {
     );
     for m in members {
         println!("    {}", member_line(m));
+    }
+    for b in bindings {
+        let to = b
+            .member_ifindex
+            .and_then(|i| members.iter().find(|m| m.ifindex == i))
+            .map_or("unbound", |m| m.ifname.as_str());
+        println!("    address {} -> {}", b.address, to);
     }
 }
 
