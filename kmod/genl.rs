@@ -647,16 +647,22 @@ unsafe extern "C" fn group_get_dumpit(
     }
 }
 
+/// Runs a dump of per-group objects (members, bindings) over the groups
+/// of the namespace, or the one named by GROUP_IFINDEX. `emit` puts the
+/// objects of one group from position `skip` on and returns how many it
+/// put, or `None` if the skb filled up (the dump then resumes there).
+///
 /// # Safety
-/// Generic netlink dumpit callback.
-unsafe extern "C" fn member_get_dumpit(
+/// Generic netlink dumpit arguments.
+unsafe fn dump_per_group(
     skb: *mut raw::sk_buff,
     cb: *mut raw::netlink_callback,
+    emit: impl for<'s> Fn(&mut Dump<'_>, &'s IpmpDev, &Rtnl<'s>, usize) -> Result<usize, usize>,
 ) -> c_int {
-    // SAFETY: called by generic netlink for a dump.
+    // SAFETY: called by generic netlink for a dump (caller).
     let attrs = Attrs(unsafe { raw::ipmp_dump_attrs(cb) });
     let only = attrs.u32(A_GROUP_IFINDEX);
-    // SAFETY: called by generic netlink for a dump.
+    // SAFETY: as above.
     unsafe {
         dumpit(skb, cb, |dump, net, rtnl| {
             let skip_groups = usize::try_from(dump.args[0]).unwrap_or(0);
@@ -665,22 +671,41 @@ unsafe extern "C" fn member_get_dumpit(
                 .enumerate()
                 .skip(skip_groups);
             for (gi, ipmp) in groups {
-                let table = ipmp.group().members_rtnl(rtnl);
                 let skip = usize::try_from(dump.args[1]).unwrap_or(0);
-                for (mi, m) in table
-                    .into_iter()
-                    .flat_map(MemberTable::iter)
-                    .enumerate()
-                    .skip(skip)
-                {
-                    if !dump.put(CMD_MEMBER_GET, |w| fill_member(w, m, table)) {
+                match emit(dump, ipmp, rtnl, skip) {
+                    Ok(_) => {
+                        dump.args[0] = (gi + 1) as isize;
+                        dump.args[1] = 0;
+                    }
+                    Err(done) => {
+                        dump.args[1] = (skip + done) as isize;
                         return;
                     }
-                    dump.args[1] = (mi + 1) as isize;
                 }
-                dump.args[0] = (gi + 1) as isize;
-                dump.args[1] = 0;
             }
+        })
+    }
+}
+
+/// # Safety
+/// Generic netlink dumpit callback.
+unsafe extern "C" fn member_get_dumpit(
+    skb: *mut raw::sk_buff,
+    cb: *mut raw::netlink_callback,
+) -> c_int {
+    // SAFETY: called by generic netlink for a dump.
+    unsafe {
+        dump_per_group(skb, cb, |dump, ipmp, rtnl, skip| {
+            let table = ipmp.group().members_rtnl(rtnl);
+            let members = table.into_iter().flat_map(MemberTable::iter).skip(skip);
+            let mut put = 0;
+            for m in members {
+                if !dump.put(CMD_MEMBER_GET, |w| fill_member(w, m, table)) {
+                    return Err(put);
+                }
+                put += 1;
+            }
+            Ok(put)
         })
     }
 }
@@ -692,38 +717,27 @@ unsafe extern "C" fn binding_get_dumpit(
     cb: *mut raw::netlink_callback,
 ) -> c_int {
     // SAFETY: called by generic netlink for a dump.
-    let attrs = Attrs(unsafe { raw::ipmp_dump_attrs(cb) });
-    let only = attrs.u32(A_GROUP_IFINDEX);
-    // SAFETY: called by generic netlink for a dump.
     unsafe {
-        dumpit(skb, cb, |dump, net, rtnl| {
-            let skip_groups = usize::try_from(dump.args[0]).unwrap_or(0);
-            let groups = ipmp_devices(net, rtnl)
-                .filter(|g| only.map_or(true, |i| g.netdev().ifindex() as u32 == i))
-                .enumerate()
-                .skip(skip_groups);
-            for (gi, ipmp) in groups {
-                let table = ipmp.group().members_rtnl(rtnl);
-                let bindings = table.map_or(&[][..], MemberTable::bindings);
-                let skip = usize::try_from(dump.args[1]).unwrap_or(0);
-                for (bi, b) in bindings.iter().enumerate().skip(skip) {
-                    let member = b.member.and_then(|id| table.and_then(|t| t.member(id)));
-                    let ok = dump.put(CMD_BINDING_GET, |w| {
-                        w.u32(A_GROUP_IFINDEX, ipmp.netdev().ifindex() as u32)?;
-                        w.addr(A_ADDRESS, &b.addr)?;
-                        match member {
-                            Some(m) => w.u32(A_IFINDEX, m.dev().ifindex() as u32),
-                            None => Ok(()),
-                        }
-                    });
-                    if !ok {
-                        return;
+        dump_per_group(skb, cb, |dump, ipmp, rtnl, skip| {
+            let table = ipmp.group().members_rtnl(rtnl);
+            let bindings = table.map_or(&[][..], MemberTable::bindings);
+            let mut put = 0;
+            for b in bindings.iter().skip(skip) {
+                let member = b.member.and_then(|id| table.and_then(|t| t.member(id)));
+                let ok = dump.put(CMD_BINDING_GET, |w| {
+                    w.u32(A_GROUP_IFINDEX, ipmp.netdev().ifindex() as u32)?;
+                    w.addr(A_ADDRESS, &b.addr)?;
+                    match member {
+                        Some(m) => w.u32(A_IFINDEX, m.dev().ifindex() as u32),
+                        None => Ok(()),
                     }
-                    dump.args[1] = (bi + 1) as isize;
+                });
+                if !ok {
+                    return Err(put);
                 }
-                dump.args[0] = (gi + 1) as isize;
-                dump.args[1] = 0;
+                put += 1;
             }
+            Ok(put)
         })
     }
 }

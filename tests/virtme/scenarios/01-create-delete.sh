@@ -20,10 +20,12 @@ link_exists itops9 || fail "rename lost the device"
 ! link_exists itops0 || fail "old name still present"
 ok "renamed itops0 to itops9"
 
-# Any number of groups.
-for i in $(seq 1 40); do echo "link add grp$i type ipmp"; done | ip -batch -
-expect_eq "$(ip -j link show type ipmp | jq length)" 41 "ipmp devices after creating 40 more"
-for i in $(seq 1 40); do echo "link del grp$i"; done | ip -batch -
+# Any number of groups; the netlink dump spans several messages.
+for i in $(seq 1 150); do echo "link add grp$i type ipmp"; done | ip -batch -
+expect_eq "$(ip -j link show type ipmp | jq length)" 151 "ipmp devices after creating 150 more"
+expect_eq "$(ipmpadm -j show | jq length)" 151 "groups in the generic netlink dump"
+expect_eq "$(ipmpadm -j show | jq -r '[.[].group.ifname] | unique | length')" 151 "each group once in the dump"
+for i in $(seq 1 150); do echo "link del grp$i"; done | ip -batch -
 expect_eq "$(ip -j link show type ipmp | jq length)" 1 "ipmp devices after deleting them"
 
 ip link del itops9
