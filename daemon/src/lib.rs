@@ -1,0 +1,7 @@
+//! in.mpathd: failure detection, repair and active/standby policy for IPMP
+//! groups, pushing member state to ipmp.ko.
+//!
+//! Built as a sans-IO core (fed events and the time, returning actions)
+//! wrapped in a thin IO shell. So far: the configuration file.
+
+pub mod config;
