@@ -2,6 +2,8 @@
 //! groups, pushing member state to ipmp.ko.
 //!
 //! Built as a sans-IO core (fed events and the time, returning actions)
-//! wrapped in a thin IO shell. So far: the configuration file.
+//! wrapped in a thin IO shell. So far: the configuration file and the
+//! probe arithmetic.
 
 pub mod config;
+pub mod probe;
