@@ -2,8 +2,9 @@
 //! groups, pushing member state to ipmp.ko.
 //!
 //! Built as a sans-IO core (fed events and the time, returning actions)
-//! wrapped in a thin IO shell. So far: the configuration file and the
-//! probe arithmetic.
+//! wrapped in a thin IO shell. So far: the configuration file, the
+//! active/standby policy and the probe arithmetic.
 
 pub mod config;
+pub mod policy;
 pub mod probe;

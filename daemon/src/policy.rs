@@ -1,0 +1,413 @@
+//! Keeping the configured number of active members (behaviour.md §3).
+//!
+//! Terms: a member is *running* (functioning), *failed* (by link or
+//! probes) or *offline* (by the administrator). It is *active* when it is
+//! running and not *inactive*. The group wants as many active members as
+//! it has non-standby members (its *target*).
+//!
+//! | event | rule |
+//! |---|---|
+//! | an active member fails or goes offline | activate a running inactive member, standbys first |
+//! | a standby starts running (repair, online) | active if the group is short of its target, else inactive |
+//! | a non-standby is repaired or onlined, FAILBACK=yes | active; if that exceeds the target, an active standby goes inactive |
+//! | the same with FAILBACK=no | inactive if the target is met (it takes the standby's place), else active |
+//! | ...but after a whole-group failure, or when the daemon starts | as FAILBACK=yes |
+//! | offline | refused if already offline, or if no other member is running |
+//! | online | refused unless offline; then running or failed by its link |
+//!
+//! Pure state and rules, no IO: the daemon turns the resulting flags into
+//! MEMBER_SET requests. The seed document's four figures are the tests.
+
+use std::fmt;
+
+/// A member's condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Functioning.
+    Running,
+    /// Failed (link or probes).
+    Failed,
+    /// Offlined by the administrator.
+    Offline,
+}
+
+/// One member as the policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// Interface name.
+    pub name: String,
+    /// Configured as a standby.
+    pub standby: bool,
+    /// Its condition.
+    pub state: State,
+    /// Kept from carrying traffic by the policy.
+    pub inactive: bool,
+}
+
+impl Member {
+    /// A running, non-standby member.
+    pub fn new(name: &str, standby: bool) -> Self {
+        Self {
+            name: name.to_string(),
+            standby,
+            state: State::Running,
+            inactive: false,
+        }
+    }
+
+    /// Running and not inactive.
+    pub fn active(&self) -> bool {
+        self.state == State::Running && !self.inactive
+    }
+}
+
+/// Why an administrative request was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// No member of that name.
+    NoSuchMember(String),
+    /// Offline asked for an offline member.
+    AlreadyOffline(String),
+    /// Offline would leave the group without a functioning member.
+    MinimumRedundancy(String),
+    /// Online asked for a member that is not offline.
+    NotOffline(String),
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::NoSuchMember(n) => write!(f, "{n} is not in an IPMP group"),
+            Refusal::AlreadyOffline(n) => write!(f, "{n} is already offline"),
+            Refusal::MinimumRedundancy(n) => write!(
+                f,
+                "cannot offline {n}: no other functioning interfaces are in its IPMP group"
+            ),
+            Refusal::NotOffline(n) => write!(f, "{n} is not offline"),
+        }
+    }
+}
+
+impl std::error::Error for Refusal {}
+
+/// A group's members and its FAILBACK setting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// Members, in join order.
+    pub members: Vec<Member>,
+    /// FAILBACK from the configuration.
+    pub failback: bool,
+    /// Every member failed at once; the next repairs fail back whatever
+    /// FAILBACK says.
+    group_failed: bool,
+}
+
+impl Group {
+    /// A group as the daemon finds it when it starts: every running
+    /// non-standby active, standbys only to make up the target.
+    pub fn start(members: Vec<Member>, failback: bool) -> Self {
+        let mut g = Self {
+            members,
+            failback,
+            group_failed: false,
+        };
+        for m in &mut g.members {
+            m.inactive = m.standby;
+        }
+        g.fill_up();
+        g
+    }
+
+    /// How many active members the group wants.
+    pub fn target(&self) -> usize {
+        self.members.iter().filter(|m| !m.standby).count()
+    }
+
+    /// How many are active.
+    pub fn active_count(&self) -> usize {
+        self.members.iter().filter(|m| m.active()).count()
+    }
+
+    fn index(&self, name: &str) -> Result<usize, Refusal> {
+        self.members
+            .iter()
+            .position(|m| m.name == name)
+            .ok_or_else(|| Refusal::NoSuchMember(name.to_string()))
+    }
+
+    /// Activates running inactive members, standbys first, while the
+    /// group is short of its target.
+    fn fill_up(&mut self) {
+        while self.active_count() < self.target() {
+            let spare = self
+                .members
+                .iter()
+                .position(|m| m.state == State::Running && m.inactive && m.standby)
+                .or_else(|| {
+                    self.members
+                        .iter()
+                        .position(|m| m.state == State::Running && m.inactive)
+                });
+            match spare {
+                Some(i) => self.members[i].inactive = false,
+                None => return,
+            }
+        }
+    }
+
+    /// Deactivates active standbys (last joined first) while the group
+    /// has more active members than its target.
+    fn trim(&mut self) {
+        while self.active_count() > self.target() {
+            match self.members.iter().rposition(|m| m.active() && m.standby) {
+                Some(i) => self.members[i].inactive = true,
+                None => return,
+            }
+        }
+    }
+
+    /// `name` failed (link down, or probes lost).
+    pub fn failed(&mut self, name: &str) -> Result<(), Refusal> {
+        let i = self.index(name)?;
+        if self.members[i].state == State::Running {
+            self.members[i].state = State::Failed;
+        }
+        if self.members.iter().all(|m| m.state != State::Running) {
+            self.group_failed = true;
+        }
+        self.fill_up();
+        Ok(())
+    }
+
+    /// `name` was repaired (link up and, when probed, enough replies).
+    pub fn repaired(&mut self, name: &str) -> Result<(), Refusal> {
+        let i = self.index(name)?;
+        if self.members[i].state != State::Failed {
+            return Ok(());
+        }
+        self.members[i].state = State::Running;
+        self.rejoin(i);
+        Ok(())
+    }
+
+    /// A member starts running again: the standby, FAILBACK and
+    /// group-failure rules decide whether it carries traffic.
+    fn rejoin(&mut self, i: usize) {
+        let failback = self.failback || self.group_failed;
+        self.group_failed = false;
+        let short = self.active_count() < self.target();
+        let m = &mut self.members[i];
+        m.inactive = if m.standby || !failback {
+            !short
+        } else {
+            false
+        };
+        self.trim();
+        self.fill_up();
+    }
+
+    /// `if_mpadm -d`: takes `name` out of use.
+    pub fn offline(&mut self, name: &str) -> Result<(), Refusal> {
+        let i = self.index(name)?;
+        if self.members[i].state == State::Offline {
+            return Err(Refusal::AlreadyOffline(name.to_string()));
+        }
+        let others = self
+            .members
+            .iter()
+            .enumerate()
+            .filter(|&(j, m)| j != i && m.state == State::Running)
+            .count();
+        if others == 0 {
+            return Err(Refusal::MinimumRedundancy(name.to_string()));
+        }
+        self.members[i].state = State::Offline;
+        self.fill_up();
+        Ok(())
+    }
+
+    /// `if_mpadm -r`: brings `name` back; `link_up` says whether it can
+    /// run at once (else it is failed until repaired).
+    pub fn online(&mut self, name: &str, link_up: bool) -> Result<(), Refusal> {
+        let i = self.index(name)?;
+        if self.members[i].state != State::Offline {
+            return Err(Refusal::NotOffline(name.to_string()));
+        }
+        if link_up {
+            self.members[i].state = State::Running;
+            self.rejoin(i);
+        } else {
+            self.members[i].state = State::Failed;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seed's group: net0, net1 active, net2 standby.
+    fn itops0(failback: bool) -> Group {
+        Group::start(
+            vec![
+                Member::new("net0", false),
+                Member::new("net1", false),
+                Member::new("net2", true),
+            ],
+            failback,
+        )
+    }
+
+    /// Each member as (ACTIVE, state, inactive flag), like `ipmpstat -i`.
+    fn view(g: &Group) -> Vec<(&str, bool, State, bool)> {
+        g.members
+            .iter()
+            .map(|m| (m.name.as_str(), m.active(), m.state, m.inactive))
+            .collect()
+    }
+
+    use State::*;
+
+    #[test]
+    fn figure_1_two_active_one_standby() {
+        let g = itops0(true);
+        assert_eq!(
+            view(&g),
+            vec![
+                ("net0", true, Running, false),
+                ("net1", true, Running, false),
+                ("net2", false, Running, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn figure_2_a_failed_active_is_replaced_by_the_standby_and_fails_back() {
+        let mut g = itops0(true);
+        g.failed("net0").unwrap();
+        assert_eq!(
+            view(&g),
+            vec![
+                ("net0", false, Failed, false),
+                ("net1", true, Running, false),
+                ("net2", true, Running, false),
+            ]
+        );
+        g.repaired("net0").unwrap();
+        assert_eq!(
+            view(&g),
+            view(&itops0(true)),
+            "net0 active again, net2 back to standby"
+        );
+    }
+
+    #[test]
+    fn figure_3_standby_failure_then_offline_leaves_one_active() {
+        let mut g = itops0(true);
+        g.failed("net2").unwrap();
+        g.offline("net1").unwrap();
+        assert_eq!(
+            view(&g),
+            vec![
+                ("net0", true, Running, false),
+                ("net1", false, Offline, false),
+                ("net2", false, Failed, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn figure_4_the_repaired_standby_makes_up_the_count() {
+        let mut g = itops0(true);
+        g.failed("net2").unwrap();
+        g.offline("net1").unwrap();
+        g.repaired("net2").unwrap();
+        assert_eq!(
+            view(&g),
+            vec![
+                ("net0", true, Running, false),
+                ("net1", false, Offline, false),
+                ("net2", true, Running, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn failback_no_the_repaired_member_takes_the_standby_place() {
+        let mut g = itops0(false);
+        g.failed("net0").unwrap();
+        g.repaired("net0").unwrap();
+        assert_eq!(
+            view(&g),
+            vec![
+                ("net0", false, Running, true),
+                ("net1", true, Running, false),
+                ("net2", true, Running, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn failback_no_still_fails_back_after_a_group_failure() {
+        let mut g = itops0(false);
+        for m in ["net0", "net1", "net2"] {
+            g.failed(m).unwrap();
+        }
+        assert_eq!(g.active_count(), 0);
+        g.repaired("net0").unwrap();
+        assert!(
+            g.members[0].active(),
+            "first repair after a group failure is active"
+        );
+        g.repaired("net1").unwrap();
+        assert!(g.members[1].active(), "short of the target: active");
+    }
+
+    #[test]
+    fn offline_refusals_and_acceptance() {
+        let mut g = itops0(true);
+        g.offline("net1").unwrap();
+        assert_eq!(
+            g.offline("net1").unwrap_err().to_string(),
+            "net1 is already offline"
+        );
+        g.failed("net2").unwrap();
+        assert_eq!(
+            g.offline("net0").unwrap_err().to_string(),
+            "cannot offline net0: no other functioning interfaces are in its IPMP group"
+        );
+        assert!(g.members[0].active(), "a refused offline changes nothing");
+        assert_eq!(
+            g.online("net0", true).unwrap_err().to_string(),
+            "net0 is not offline"
+        );
+        assert_eq!(
+            g.offline("net9").unwrap_err().to_string(),
+            "net9 is not in an IPMP group"
+        );
+    }
+
+    #[test]
+    fn online_with_the_link_down_stays_failed_until_repaired() {
+        let mut g = itops0(true);
+        g.offline("net0").unwrap();
+        assert!(
+            g.members[2].active(),
+            "the standby replaced the offline member"
+        );
+        g.online("net0", false).unwrap();
+        assert_eq!(g.members[0].state, Failed);
+        g.repaired("net0").unwrap();
+        assert_eq!(view(&g), view(&itops0(true)));
+    }
+
+    #[test]
+    fn a_group_without_standby_simply_loses_capacity() {
+        let mut g = Group::start(vec![Member::new("a", false), Member::new("b", false)], true);
+        g.failed("a").unwrap();
+        assert_eq!(g.active_count(), 1);
+        g.repaired("a").unwrap();
+        assert_eq!(g.active_count(), 2);
+    }
+}
