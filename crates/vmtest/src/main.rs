@@ -113,13 +113,17 @@ fn run(args: &Args) -> Result<bool, String> {
 
 /// Boots `kdir` running `guest_cmd` (from the repository root) in the guest,
 /// with the guest's output on the child's stdout.
+///
+/// vng's stderr is piped and relayed, never inherited: QEMU opens the
+/// `/proc/self/fd/N` paths vng gives it as files, with O_TRUNC, so an
+/// inherited stderr that is a log file would be truncated at boot.
 fn boot(
     root: &Path,
     kdir: &Path,
     timeout: u64,
     guest_cmd: &str,
 ) -> Result<std::process::Child, String> {
-    Command::new("timeout")
+    let mut child = Command::new("timeout")
         .arg(timeout.to_string())
         .args([
             "vng",
@@ -136,8 +140,17 @@ fn boot(
         .current_dir(root)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start vng (run scripts/setup.sh): {e}"))
+        .map_err(|e| format!("cannot start vng (run scripts/setup.sh): {e}"))?;
+    if let Some(stderr) = child.stderr.take() {
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("vng: {line}");
+            }
+        });
+    }
+    Ok(child)
 }
 
 /// `--exec`: runs one guest script, passing its output through; succeeds if
