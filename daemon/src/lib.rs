@@ -3,9 +3,11 @@
 //!
 //! Built as a sans-IO core (fed events and the time, returning actions)
 //! wrapped in a thin IO shell. So far: the configuration file, the
-//! active/standby policy, link flap damping and the probe arithmetic.
+//! active/standby policy, link flap damping, adaptive FDT and the probe
+//! arithmetic.
 
 pub mod config;
+pub mod fdt;
 pub mod flap;
 pub mod policy;
 pub mod probe;
