@@ -280,54 +280,57 @@ impl Client {
         replies.iter().map(parse).collect()
     }
 
+    /// One object by interface index (a GET request).
+    fn get_one<T>(
+        &self,
+        cmd: u8,
+        ifindex: u32,
+        parse: impl Fn(&Msg) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let replies = self.request(cmd, NlmF::ACK, &[(A_IFINDEX, Value::U32(ifindex))])?;
+        self.collect(replies, parse)?
+            .pop()
+            .ok_or_else(|| nl_err("no reply"))
+    }
+
+    /// A dump, of every group or of the one with `group_ifindex`.
+    fn dump<T>(
+        &self,
+        cmd: u8,
+        group_ifindex: Option<u32>,
+        parse: impl Fn(&Msg) -> Result<T, Error>,
+    ) -> Result<Vec<T>, Error> {
+        let attrs: Vec<_> = group_ifindex
+            .map(|g| (A_GROUP_IFINDEX, Value::U32(g)))
+            .into_iter()
+            .collect();
+        let replies = self.request(cmd, NlmF::DUMP, &attrs)?;
+        self.collect(replies, parse)
+    }
+
     /// Every group of the network namespace.
     pub fn groups(&self) -> Result<Vec<GroupInfo>, Error> {
-        let recv = self.request(CMD_GROUP_GET, NlmF::DUMP, &[])?;
-        self.collect(recv, parse_group)
+        self.dump(CMD_GROUP_GET, None, parse_group)
     }
 
     /// One group, by interface index.
     pub fn group(&self, ifindex: u32) -> Result<GroupInfo, Error> {
-        let recv = self.request(
-            CMD_GROUP_GET,
-            NlmF::ACK,
-            &[(A_IFINDEX, Value::U32(ifindex))],
-        )?;
-        self.collect(recv, parse_group)?
-            .pop()
-            .ok_or_else(|| nl_err("no reply"))
+        self.get_one(CMD_GROUP_GET, ifindex, parse_group)
     }
 
     /// The members of every group, or of one.
     pub fn members(&self, group_ifindex: Option<u32>) -> Result<Vec<MemberInfo>, Error> {
-        let attrs: Vec<_> = group_ifindex
-            .map(|g| (A_GROUP_IFINDEX, Value::U32(g)))
-            .into_iter()
-            .collect();
-        let recv = self.request(CMD_MEMBER_GET, NlmF::DUMP, &attrs)?;
-        self.collect(recv, parse_member)
+        self.dump(CMD_MEMBER_GET, group_ifindex, parse_member)
     }
 
     /// One member, by interface index.
     pub fn member(&self, ifindex: u32) -> Result<MemberInfo, Error> {
-        let recv = self.request(
-            CMD_MEMBER_GET,
-            NlmF::ACK,
-            &[(A_IFINDEX, Value::U32(ifindex))],
-        )?;
-        self.collect(recv, parse_member)?
-            .pop()
-            .ok_or_else(|| nl_err("no reply"))
+        self.get_one(CMD_MEMBER_GET, ifindex, parse_member)
     }
 
     /// The data-address bindings of every group, or of one.
     pub fn bindings(&self, group_ifindex: Option<u32>) -> Result<Vec<BindingInfo>, Error> {
-        let attrs: Vec<_> = group_ifindex
-            .map(|g| (A_GROUP_IFINDEX, Value::U32(g)))
-            .into_iter()
-            .collect();
-        let replies = self.request(CMD_BINDING_GET, NlmF::DUMP, &attrs)?;
-        self.collect(replies, parse_binding)
+        self.dump(CMD_BINDING_GET, group_ifindex, parse_binding)
     }
 
     /// Sets the member flags in `mask` to their values in `flags`.
