@@ -7,7 +7,9 @@
 //! arithmetic.
 
 pub mod config;
+pub mod core;
 pub mod fdt;
 pub mod flap;
+pub mod instance;
 pub mod policy;
 pub mod probe;

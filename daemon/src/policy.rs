@@ -72,6 +72,9 @@ pub enum Refusal {
     MinimumRedundancy(String),
     /// Online asked for a member that is not offline.
     NotOffline(String),
+    /// Online asked for a member offlined for a duplicate hardware
+    /// address (member, the member it duplicates).
+    DuplicateHwaddr(String, String),
 }
 
 impl fmt::Display for Refusal {
@@ -84,6 +87,10 @@ impl fmt::Display for Refusal {
                 "cannot offline {n}: no other functioning interfaces are in its IPMP group"
             ),
             Refusal::NotOffline(n) => write!(f, "{n} is not offline"),
+            Refusal::DuplicateHwaddr(n, other) => write!(
+                f,
+                "cannot online {n}: its hardware address duplicates that of {other}"
+            ),
         }
     }
 }
@@ -118,9 +125,11 @@ impl Group {
         g
     }
 
-    /// How many active members the group wants.
+    /// How many active members the group wants: one per non-standby
+    /// member, and at least one (a group of standbys still carries
+    /// traffic, as in the original's phyint_standby_refresh_inactive()).
     pub fn target(&self) -> usize {
-        self.members.iter().filter(|m| !m.standby).count()
+        self.members.iter().filter(|m| !m.standby).count().max(1)
     }
 
     /// How many are active.
@@ -204,6 +213,91 @@ impl Group {
         };
         self.trim();
         self.fill_up();
+    }
+
+    /// A group rebuilt from the kernel's flags when the daemon restarts:
+    /// members keep the roles they have, unless the rules say the group
+    /// is short of (or over) its target, so a restart moves no traffic
+    /// that the rules would not move anyway.
+    pub fn adopt(members: Vec<Member>, failback: bool) -> Self {
+        let mut g = Self {
+            members,
+            failback,
+            group_failed: false,
+        };
+        g.group_failed =
+            !g.members.is_empty() && g.members.iter().all(|m| m.state != State::Running);
+        g.trim();
+        g.fill_up();
+        g
+    }
+
+    /// A member joined (appended in join order). A standby starts
+    /// inactive unless the group is short; any other member is active.
+    pub fn add(&mut self, mut member: Member) {
+        member.inactive = member.standby;
+        let running = member.state == State::Running;
+        self.members.push(member);
+        if running {
+            let i = self.members.len() - 1;
+            self.rejoin_initial(i);
+        }
+    }
+
+    /// A member left the group.
+    pub fn remove(&mut self, name: &str) {
+        self.members.retain(|m| m.name != name);
+        self.fill_up();
+        self.trim();
+    }
+
+    /// `name` becomes a standby (`on`) or an ordinary member again.
+    pub fn set_standby(&mut self, name: &str, on: bool) -> Result<(), Refusal> {
+        let i = self.index(name)?;
+        if self.members[i].standby == on {
+            return Ok(());
+        }
+        self.members[i].standby = on;
+        if !on && self.members[i].state == State::Running {
+            self.members[i].inactive = false;
+        }
+        self.trim();
+        self.fill_up();
+        Ok(())
+    }
+
+    /// Offlines `name` without the redundancy check: for a duplicate
+    /// hardware address, where carrying traffic would be worse.
+    pub fn force_offline(&mut self, name: &str) -> Result<(), Refusal> {
+        let i = self.index(name)?;
+        self.members[i].state = State::Offline;
+        self.fill_up();
+        Ok(())
+    }
+
+    /// Whether every member is unusable after a whole-group failure.
+    pub fn group_failed(&self) -> bool {
+        self.group_failed
+    }
+
+    /// Marks the group as failed as a whole (every member failed at
+    /// once): the next repairs fail back whatever FAILBACK says.
+    pub fn set_group_failed(&mut self) {
+        self.group_failed = true;
+    }
+
+    /// A member starting to run when it joins or the daemon starts: as
+    /// FAILBACK=yes (behaviour.md §3).
+    fn rejoin_initial(&mut self, i: usize) {
+        let failback = self.failback;
+        self.failback = true;
+        self.rejoin(i);
+        self.failback = failback;
+    }
+
+    /// The member of that name.
+    pub fn member(&self, name: &str) -> Option<&Member> {
+        self.members.iter().find(|m| m.name == name)
     }
 
     /// `if_mpadm -d`: takes `name` out of use.
@@ -400,6 +494,70 @@ mod tests {
         assert_eq!(g.members[0].state, Failed);
         g.repaired("net0").unwrap();
         assert_eq!(view(&g), view(&itops0(true)));
+    }
+
+    #[test]
+    fn adopting_the_kernel_state_keeps_the_roles_it_finds() {
+        // FAILBACK=no left net0 inactive and the standby active; a
+        // restarted daemon must not swap them back.
+        let mut net0 = Member::new("net0", false);
+        net0.inactive = true;
+        let net1 = Member::new("net1", false);
+        let net2 = Member::new("net2", true);
+        let g = Group::adopt(vec![net0, net1, net2], false);
+        assert_eq!(
+            view(&g),
+            vec![
+                ("net0", false, Running, true),
+                ("net1", true, Running, false),
+                ("net2", true, Running, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn adopting_a_group_short_of_its_target_fills_it_up() {
+        let mut net2 = Member::new("net2", true);
+        net2.inactive = true;
+        let mut net0 = Member::new("net0", false);
+        net0.state = Failed;
+        let g = Group::adopt(vec![net0, Member::new("net1", false), net2], true);
+        assert!(g.members[2].active(), "the standby replaces failed net0");
+    }
+
+    #[test]
+    fn joining_members_and_standby_changes() {
+        let mut g = Group::start(vec![Member::new("net0", false)], true);
+        g.add(Member::new("net1", false));
+        g.add(Member::new("net2", true));
+        assert_eq!(view(&g), view(&itops0(true)));
+        g.set_standby("net2", false).unwrap();
+        assert!(g.members[2].active(), "an ordinary member is active");
+        g.set_standby("net0", true).unwrap();
+        assert_eq!(
+            view(&g),
+            vec![
+                ("net0", false, Running, true),
+                ("net1", true, Running, false),
+                ("net2", true, Running, false),
+            ],
+            "a new standby steps back when the others meet the target"
+        );
+        g.remove("net1");
+        assert!(!g.members[0].active(), "net2 alone meets the target");
+        g.remove("net2");
+        assert!(
+            g.members[0].active(),
+            "a group of standbys still keeps one active"
+        );
+    }
+
+    #[test]
+    fn a_forced_offline_ignores_redundancy() {
+        let mut g = Group::start(vec![Member::new("a", false)], true);
+        assert!(g.offline("a").is_err());
+        g.force_offline("a").unwrap();
+        assert_eq!(g.members[0].state, Offline);
     }
 
     #[test]

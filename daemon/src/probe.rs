@@ -44,6 +44,11 @@ impl RttEstimate {
         self.scaled.map(|(sa, _)| sa / 8)
     }
 
+    /// The mean deviation, if known.
+    pub fn deviation_us(&self) -> Option<u64> {
+        self.scaled.map(|(_, sd)| sd / 4)
+    }
+
     /// The conservative RTT: smoothed RTT + 4 × mean deviation, if known.
     pub fn conservative_us(&self) -> Option<u64> {
         self.scaled.map(|(sa, sd)| sa / 8 + sd)

@@ -3,6 +3,7 @@
 //! - [`uapi`]: the generic netlink family `ipmp` (commands, attributes,
 //!   flags), compiled from `kmod/uapi.rs` itself so the two cannot drift.
 //! - [`netlink`]: the client of that family.
+//! - [`control`]: in.mpathd's control protocol (ipmpstat, ipmpadm).
 //! - [`kernel_logic`]: the kernel module's pure logic (active set and
 //!   nominees, flow table, frame parsing and rewriting), compiled here
 //!   from the module's own files so that `cargo test` exercises exactly
@@ -11,6 +12,7 @@
 #[path = "../../../kmod/uapi.rs"]
 pub mod uapi;
 
+pub mod control;
 pub mod netlink;
 
 /// The kernel module's pure-logic files, as the module compiles them.

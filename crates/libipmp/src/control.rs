@@ -1,0 +1,299 @@
+//! The control protocol of in.mpathd: JSON, one object per line, over the
+//! Unix stream socket [`SOCKET_PATH`].
+//!
+//! A client writes one [`Request`]; the daemon answers with one
+//! [`Response`] line, except for [`Request::Probes`], which is answered
+//! with one [`ProbeEvent`] line per probe result until the client goes
+//! away. Requests that change state are accepted only from peers with
+//! uid 0 or CAP_NET_ADMIN (checked by the daemon with SO_PEERCRED).
+
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+
+/// Where in.mpathd listens.
+pub const SOCKET_PATH: &str = "/run/ipmp/mpathd.sock";
+
+/// Environment variable that overrides [`SOCKET_PATH`] (tests, several
+/// daemons on one host).
+pub const SOCKET_ENV: &str = "IPMP_MPATHD_SOCKET";
+
+/// The socket path to use: [`SOCKET_ENV`] if set, else [`SOCKET_PATH`].
+pub fn socket_path() -> std::path::PathBuf {
+    std::env::var_os(SOCKET_ENV)
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| SOCKET_PATH.into())
+}
+
+/// What a client asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Request {
+    /// Everything the daemon knows: groups, members, targets, statistics.
+    Snapshot,
+    /// Stream probe results (`ipmpstat -p`).
+    Probes,
+    /// Take a member out of use (`if_mpadm -d`).
+    Offline {
+        /// The member.
+        interface: String,
+    },
+    /// Bring an offline member back (`if_mpadm -r`).
+    Online {
+        /// The member.
+        interface: String,
+    },
+    /// Make a member a standby, or an ordinary member again.
+    Standby {
+        /// The member.
+        interface: String,
+        /// Standby or not.
+        on: bool,
+    },
+}
+
+impl Request {
+    /// Whether the request changes state (and so needs privilege).
+    pub fn is_privileged(&self) -> bool {
+        !matches!(self, Request::Snapshot | Request::Probes)
+    }
+}
+
+/// The daemon's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum Response {
+    /// Done; for [`Request::Snapshot`] with the snapshot.
+    Ok {
+        /// The snapshot, when one was asked for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        snapshot: Option<Snapshot>,
+    },
+    /// Refused or failed, with the reason (the original's wording where
+    /// it had one).
+    Error {
+        /// Why.
+        message: String,
+    },
+}
+
+/// Group state as `ipmpstat -g` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GroupState {
+    /// Every member usable.
+    Ok,
+    /// Some members unusable.
+    Degraded,
+    /// No member usable (or no members).
+    Failed,
+}
+
+/// One IPMP group as the daemon sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupView {
+    /// Interface index of the IPMP interface (0: the anonymous group).
+    pub ifindex: u32,
+    /// Its interface name.
+    pub ifname: String,
+    /// The group name.
+    pub name: String,
+    /// ok / degraded / failed.
+    pub state: GroupState,
+    /// The effective failure detection time, when any member probes.
+    pub fdt_ms: Option<u64>,
+    /// The configured failure detection time.
+    pub configured_fdt_ms: u64,
+}
+
+/// Link state (`ipmpstat -i` LINK).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LinkState {
+    /// Carrier.
+    Up,
+    /// No carrier.
+    Down,
+    /// The driver does not report carrier.
+    Unknown,
+}
+
+/// Probe state (`ipmpstat -i` PROBE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProbeState {
+    /// Probes are answered.
+    Ok,
+    /// Probes say the member failed.
+    Failed,
+    /// Probing, but no verdict yet (no targets, or no answer yet).
+    Unknown,
+    /// Not probing: no (unique) test address.
+    Disabled,
+}
+
+/// Member state (`ipmpstat -i` STATE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MemberState {
+    /// Functioning.
+    Ok,
+    /// Failed by link or probes.
+    Failed,
+    /// Offline (by the administrator, or for a duplicate hardware address).
+    Offline,
+    /// Not known yet.
+    Unknown,
+}
+
+/// How targets were chosen (`ipmpstat -t` MODE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TargetMode {
+    /// Routers from the routing table.
+    Routes,
+    /// Hosts that answered an all-hosts multicast echo.
+    Multicast,
+    /// PROBE_TARGETS from the configuration.
+    Explicit,
+    /// No probing in this family.
+    Disabled,
+}
+
+/// A probe target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetView {
+    /// Its address.
+    pub address: IpAddr,
+    /// Smoothed RTT, µs, once known.
+    pub rtt_us: Option<u64>,
+    /// Conservative RTT (smoothed + 4 × deviation), µs, once known.
+    pub crtt_us: Option<u64>,
+    /// Consecutive probes it has not answered.
+    pub losses: u32,
+}
+
+/// Probing of one member in one address family.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstanceView {
+    /// "ipv4" or "ipv6".
+    pub family: String,
+    /// How targets were chosen.
+    pub mode: TargetMode,
+    /// The test address, if any.
+    pub test_address: Option<IpAddr>,
+    /// Why probing is disabled, if it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_reason: Option<String>,
+    /// Targets in firing order.
+    pub targets: Vec<TargetView>,
+    /// Probes sent.
+    pub sent: u64,
+    /// Probes answered.
+    pub acked: u64,
+    /// Probes lost.
+    pub lost: u64,
+}
+
+/// One member (underlying interface) as the daemon sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    /// Interface index.
+    pub ifindex: u32,
+    /// Interface name.
+    pub name: String,
+    /// Interface name of its IPMP interface ("" in the anonymous group).
+    pub group: String,
+    /// Carries data traffic.
+    pub active: bool,
+    /// Kept inactive by the policy.
+    pub inactive: bool,
+    /// Configured standby.
+    pub standby: bool,
+    /// Offlined because another member has the same hardware address.
+    pub duplicate_hwaddr: bool,
+    /// LINK.
+    pub link: LinkState,
+    /// PROBE.
+    pub probe: ProbeState,
+    /// STATE.
+    pub state: MemberState,
+    /// Probing per address family.
+    pub instances: Vec<InstanceView>,
+}
+
+/// Everything `ipmpstat` asks the daemon for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Groups, by interface index.
+    pub groups: Vec<GroupView>,
+    /// Members, grouped, in join order.
+    pub members: Vec<MemberView>,
+}
+
+/// One probe result (`ipmpstat -p`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeEvent {
+    /// When the result was known, µs since the daemon started.
+    pub time_us: u64,
+    /// The member.
+    pub interface: String,
+    /// "ipv4" or "ipv6".
+    pub family: String,
+    /// The probe's sequence number.
+    pub seq: u16,
+    /// The target.
+    pub target: IpAddr,
+    /// Answered (false: lost).
+    pub acked: bool,
+    /// Round-trip time as the daemon measured it, µs (answered probes).
+    pub rtt_us: Option<u64>,
+    /// The target's smoothed RTT after this probe, µs.
+    pub rtt_avg_us: Option<u64>,
+    /// The target's RTT deviation after this probe, µs.
+    pub rtt_dev_us: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_tagged_by_op() {
+        let r: Request =
+            serde_json::from_str(r#"{"op":"standby","interface":"net2","on":true}"#).unwrap();
+        assert_eq!(
+            r,
+            Request::Standby {
+                interface: "net2".into(),
+                on: true
+            }
+        );
+        assert!(r.is_privileged());
+        assert!(!Request::Snapshot.is_privileged());
+        assert_eq!(
+            serde_json::to_string(&Request::Offline {
+                interface: "net1".into()
+            })
+            .unwrap(),
+            r#"{"op":"offline","interface":"net1"}"#
+        );
+    }
+
+    #[test]
+    fn an_unknown_op_is_an_error_not_a_default() {
+        assert!(serde_json::from_str::<Request>(r#"{"op":"reboot"}"#).is_err());
+        assert!(serde_json::from_str::<Request>(r#"{"op":"offline"}"#).is_err());
+    }
+
+    #[test]
+    fn errors_carry_their_message() {
+        let text = serde_json::to_string(&Response::Error {
+            message: "net1 is already offline".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            text,
+            r#"{"result":"error","message":"net1 is already offline"}"#
+        );
+    }
+}

@@ -1,0 +1,1292 @@
+//! The sans-IO core of in.mpathd: a deterministic state machine fed with
+//! [`Input`]s and the time, returning [`Action`]s. It owns every rule of
+//! behaviour.md §2-§3; the IO shell (sockets, threads, signals) only
+//! translates. Nothing here sleeps, reads a clock or touches the system.
+//!
+//! Timers are not separate actions: after every call the shell asks
+//! [`Core::next_deadline`] and calls [`Core::tick`] when it is reached.
+//!
+//! Who owns which kernel flag: INACTIVE, FAILED and OFFLINE are the
+//! daemon's, re-asserted if anyone else changes them; STANDBY is the
+//! administrator's: a change seen in the kernel is taken as an admin
+//! request, and the daemon writes it only when asked over its socket.
+//! An OFFLINE set or cleared by someone else is likewise taken as an
+//! offline/online request.
+
+use crate::config::Config;
+use crate::fdt::{AdaptiveFdt, Change};
+use crate::flap::{LinkHistory, Repair};
+use crate::instance::{Family, Instance, Outcome};
+use crate::policy::{self, Refusal, State};
+use crate::probe::Verdict;
+use libipmp::control::{
+    GroupState, GroupView, LinkState, MemberState, MemberView, ProbeEvent, ProbeState, Snapshot,
+};
+use libipmp::uapi::{MEMBER_F_FAILED, MEMBER_F_INACTIVE, MEMBER_F_OFFLINE, MEMBER_F_STANDBY};
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+/// Kernel flags the daemon decides.
+pub const OWNED_FLAGS: u32 = MEMBER_F_INACTIVE | MEMBER_F_FAILED | MEMBER_F_OFFLINE;
+
+/// The anonymous group's pseudo interface index (members tracked for
+/// failure detection only, TRACK_INTERFACES_ONLY_WITH_GROUPS=no).
+pub const ANONYMOUS: u32 = 0;
+
+/// A member as the shell finds it in the kernel (or, for the anonymous
+/// group, in the interface list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberReport {
+    /// Interface index.
+    pub ifindex: u32,
+    /// Interface name.
+    pub name: String,
+    /// Its IPMP interface's index ([`ANONYMOUS`] for none).
+    pub group_ifindex: u32,
+    /// Its IPMP interface's name.
+    pub group_ifname: String,
+    /// Its group name.
+    pub group_name: String,
+    /// `MEMBER_F_*` as the kernel has them.
+    pub flags: u32,
+    /// Up with carrier.
+    pub carrier: bool,
+    /// Hardware address.
+    pub hwaddr: [u8; 6],
+}
+
+/// A member's test addresses, as found on the interface.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TestAddresses {
+    /// An IPv4 address on the member itself, with its prefix length.
+    pub v4: Option<(IpAddr, u8)>,
+    /// The member's IPv6 link-local address.
+    pub v6: Option<IpAddr>,
+}
+
+/// An administrative request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admin {
+    /// `if_mpadm -d`.
+    Offline(String),
+    /// `if_mpadm -r`.
+    Online(String),
+    /// Standby on or off.
+    Standby(String, bool),
+}
+
+/// What the core is told.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    /// A member exists with this state (kernel event or dump). `adopt`:
+    /// found when the daemon started, so its kernel flags are kept.
+    Member {
+        /// What the kernel says.
+        report: MemberReport,
+        /// Found at start-up rather than joining now.
+        adopt: bool,
+    },
+    /// A member left its group or went away.
+    MemberGone {
+        /// Its interface index.
+        ifindex: u32,
+    },
+    /// A member's test addresses.
+    TestAddresses {
+        /// The member.
+        ifindex: u32,
+        /// Its addresses.
+        addresses: TestAddresses,
+    },
+    /// The routers of the routing table (next hops), all families.
+    Routers(Vec<IpAddr>),
+    /// Every address of this host (never a probe target).
+    LocalAddresses(Vec<IpAddr>),
+    /// An echo reply arrived on a member.
+    Reply {
+        /// The member it arrived on.
+        ifindex: u32,
+        /// Its family.
+        family: Family,
+        /// Its sequence number.
+        seq: u16,
+        /// Who answered.
+        from: IpAddr,
+    },
+    /// The configuration file was read again.
+    Reload(Config),
+}
+
+/// Log severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Failures and repairs (the original's `logerr`).
+    Error,
+    /// Warnings (configuration).
+    Warning,
+    /// State changes worth a line.
+    Info,
+    /// Only with `-d`.
+    Debug,
+}
+
+/// What the core asks the shell to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Put the group under the daemon (group policy `daemon`).
+    TakeGroup {
+        /// The IPMP interface.
+        ifindex: u32,
+    },
+    /// Write member flags to the kernel.
+    SetFlags {
+        /// The member.
+        ifindex: u32,
+        /// New values.
+        flags: u32,
+        /// Which flags to write.
+        mask: u32,
+    },
+    /// Send an echo request.
+    Probe {
+        /// Through this member.
+        ifindex: u32,
+        /// Family.
+        family: Family,
+        /// From this test address.
+        src: IpAddr,
+        /// To this target (or the all-hosts group).
+        dst: IpAddr,
+        /// Sequence number.
+        seq: u16,
+    },
+    /// Close the member's probe sockets (it left, or lost its address).
+    CloseProbes {
+        /// The member.
+        ifindex: u32,
+    },
+    /// Log a line.
+    Log(Level, String),
+    /// A probe result for `ipmpstat -p` subscribers.
+    ProbeResult(ProbeEvent),
+}
+
+#[derive(Debug)]
+struct Member {
+    ifindex: u32,
+    name: String,
+    group: u32,
+    kernel_flags: u32,
+    pushed: Option<u32>,
+    carrier: bool,
+    hwaddr: [u8; 6],
+    link_failed: bool,
+    flaps: LinkHistory,
+    repair_at: Option<u64>,
+    failed: bool,
+    admin_offline: bool,
+    duplicate_of: Option<String>,
+    v4: Instance,
+    v6: Instance,
+}
+
+impl Member {
+    fn instances(&self) -> [&Instance; 2] {
+        [&self.v4, &self.v6]
+    }
+
+    fn instance_mut(&mut self, family: Family) -> &mut Instance {
+        match family {
+            Family::V4 => &mut self.v4,
+            Family::V6 => &mut self.v6,
+        }
+    }
+
+    fn offline(&self) -> bool {
+        self.admin_offline || self.duplicate_of.is_some()
+    }
+
+    fn probing(&self) -> bool {
+        self.instances().iter().any(|i| i.has_targets())
+    }
+
+    /// Failed by probes: some family probes and every probing family has
+    /// reached the failure count (behaviour.md §2: both, when both probe).
+    fn probe_failed(&self) -> bool {
+        let capable: Vec<&Instance> = self
+            .instances()
+            .into_iter()
+            .filter(|i| i.capable())
+            .collect();
+        !capable.is_empty() && capable.iter().all(|i| i.run.failed())
+    }
+
+    fn last_reply(&self) -> Option<u64> {
+        self.instances().iter().filter_map(|i| i.last_reply).max()
+    }
+
+    fn failing_since(&self) -> Option<u64> {
+        self.instances()
+            .iter()
+            .filter(|i| i.capable())
+            .filter_map(|i| i.failing_since)
+            .min()
+    }
+}
+
+#[derive(Debug)]
+struct Group {
+    ifname: String,
+    name: String,
+    policy: policy::Group,
+    fdt: AdaptiveFdt,
+    all_failed: bool,
+}
+
+/// The daemon's state.
+#[derive(Debug)]
+pub struct Core {
+    config: Config,
+    groups: BTreeMap<u32, Group>,
+    members: BTreeMap<u32, Member>,
+    routers: Vec<IpAddr>,
+    local: Vec<IpAddr>,
+    rng: u64,
+}
+
+impl Core {
+    /// A core with this configuration and random seed.
+    pub fn new(config: Config, seed: u64) -> Self {
+        Self {
+            config,
+            groups: BTreeMap::new(),
+            members: BTreeMap::new(),
+            routers: Vec::new(),
+            local: Vec::new(),
+            rng: seed | 1,
+        }
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// A uniform value in [0, 1) (xorshift64*: jitter needs spread, not
+    /// secrecy, and a seeded generator keeps tests exact).
+    fn random(&mut self) -> f64 {
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        let r = self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d);
+        (r >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn interval_us(&self, group: u32) -> u64 {
+        let fdt = self
+            .groups
+            .get(&group)
+            .map_or(u64::from(self.config.failure_detection_time_ms), |g| {
+                g.fdt.current_ms()
+            });
+        fdt * 1000 / 7
+    }
+
+    fn group_label(&self, group: u32) -> String {
+        self.groups
+            .get(&group)
+            .map_or_else(String::new, |g| g.name.clone())
+    }
+
+    /// "on net0 of group itops0", or "on net0" in the anonymous group.
+    fn on(&self, m: &Member) -> String {
+        if m.group == ANONYMOUS {
+            format!("on {}", m.name)
+        } else {
+            format!("on {} of group {}", m.name, self.group_label(m.group))
+        }
+    }
+
+    /// Handles one input at `now` (µs, monotonic).
+    pub fn handle(&mut self, now: u64, input: Input) -> Vec<Action> {
+        let mut out = Vec::new();
+        match input {
+            Input::Member { report, adopt } => self.member_report(now, report, adopt, &mut out),
+            Input::MemberGone { ifindex } => self.member_gone(ifindex, &mut out),
+            Input::TestAddresses { ifindex, addresses } => {
+                self.test_addresses(now, ifindex, addresses, &mut out)
+            }
+            Input::Routers(routers) => {
+                self.routers = routers;
+                self.choose_all_targets(now);
+            }
+            Input::LocalAddresses(local) => self.local = local,
+            Input::Reply {
+                ifindex,
+                family,
+                seq,
+                from,
+            } => self.reply(now, ifindex, family, seq, from, &mut out),
+            Input::Reload(config) => self.reload(now, config, &mut out),
+        }
+        self.sync_flags(&mut out);
+        out
+    }
+
+    /// An administrative request at `now`: done, or refused with the
+    /// reason the user sees.
+    pub fn admin(&mut self, now: u64, request: Admin) -> (Result<(), String>, Vec<Action>) {
+        let mut out = Vec::new();
+        let result = match request {
+            Admin::Offline(name) => self.offline(&name, &mut out),
+            Admin::Online(name) => self.online(now, &name, &mut out),
+            Admin::Standby(name, on) => self.standby(&name, on, &mut out),
+        };
+        self.sync_flags(&mut out);
+        (result.map_err(|e| e.to_string()), out)
+    }
+
+    /// The earliest time at which [`Core::tick`] has work.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.members
+            .values()
+            .flat_map(|m| {
+                m.instances()
+                    .into_iter()
+                    .filter_map(|i| i.next_deadline())
+                    .chain(m.repair_at)
+            })
+            .min()
+    }
+
+    /// Runs what is due at `now`: probes, losses, delayed repairs.
+    pub fn tick(&mut self, now: u64) -> Vec<Action> {
+        let mut out = Vec::new();
+        let ids: Vec<u32> = self.members.keys().copied().collect();
+        for ifindex in ids {
+            self.delayed_repair(now, ifindex, &mut out);
+            for family in [Family::V4, Family::V6] {
+                let interval = match self.members.get(&ifindex) {
+                    Some(m) => self.interval_us(m.group),
+                    None => continue,
+                };
+                let random = self.random();
+                let mut outcomes = Vec::new();
+                if let Some(m) = self.members.get_mut(&ifindex) {
+                    m.instance_mut(family)
+                        .tick(now, interval, random, &mut outcomes);
+                }
+                self.outcomes(now, ifindex, family, outcomes, &mut out);
+            }
+        }
+        self.sync_flags(&mut out);
+        out
+    }
+
+    fn member_report(&mut self, now: u64, r: MemberReport, adopt: bool, out: &mut Vec<Action>) {
+        if let Some(m) = self.members.get(&r.ifindex) {
+            if m.group != r.group_ifindex {
+                // Moved to another group: leave the old one first.
+                self.member_gone(r.ifindex, out);
+            }
+        }
+        if !self.groups.contains_key(&r.group_ifindex) {
+            self.groups.insert(
+                r.group_ifindex,
+                Group {
+                    ifname: r.group_ifname.clone(),
+                    name: r.group_name.clone(),
+                    policy: policy::Group::start(Vec::new(), self.config.failback),
+                    fdt: AdaptiveFdt::new(u64::from(self.config.failure_detection_time_ms)),
+                    all_failed: false,
+                },
+            );
+            if r.group_ifindex != ANONYMOUS {
+                out.push(Action::TakeGroup {
+                    ifindex: r.group_ifindex,
+                });
+            }
+        }
+        if let Some(g) = self.groups.get_mut(&r.group_ifindex) {
+            g.name.clone_from(&r.group_name);
+            g.ifname.clone_from(&r.group_ifname);
+        }
+        if self.members.contains_key(&r.ifindex) {
+            self.member_changed(now, r, out);
+        } else {
+            self.member_joined(now, r, adopt, out);
+        }
+        self.check_duplicates(now, out);
+    }
+
+    fn member_joined(&mut self, now: u64, r: MemberReport, adopt: bool, out: &mut Vec<Action>) {
+        let offline = adopt && r.flags & MEMBER_F_OFFLINE != 0;
+        let failed = !r.carrier || (adopt && r.flags & MEMBER_F_FAILED != 0);
+        let m = Member {
+            ifindex: r.ifindex,
+            name: r.name.clone(),
+            group: r.group_ifindex,
+            kernel_flags: r.flags,
+            pushed: None,
+            carrier: r.carrier,
+            hwaddr: r.hwaddr,
+            link_failed: !r.carrier,
+            flaps: LinkHistory::default(),
+            repair_at: None,
+            failed,
+            admin_offline: offline,
+            duplicate_of: None,
+            v4: Instance::new(Family::V4, failed),
+            v6: Instance::new(Family::V6, failed),
+        };
+        let mut pm = policy::Member::new(&r.name, r.flags & MEMBER_F_STANDBY != 0);
+        pm.state = if offline {
+            State::Offline
+        } else if failed {
+            State::Failed
+        } else {
+            State::Running
+        };
+        let label = self.on(&m);
+        out.push(Action::Log(
+            Level::Info,
+            format!(
+                "{} {label}{}",
+                if adopt { "adopted" } else { "tracking" },
+                if failed { " (failed)" } else { "" }
+            ),
+        ));
+        self.members.insert(r.ifindex, m);
+        if let Some(g) = self.groups.get_mut(&r.group_ifindex) {
+            if adopt {
+                pm.inactive = r.flags & MEMBER_F_INACTIVE != 0;
+                let mut members = std::mem::take(&mut g.policy.members);
+                members.push(pm);
+                g.policy = policy::Group::adopt(members, self.config.failback);
+            } else {
+                g.policy.add(pm);
+            }
+        }
+        self.refresh_group_state(r.group_ifindex, out);
+        let _ = now;
+    }
+
+    fn member_changed(&mut self, now: u64, r: MemberReport, out: &mut Vec<Action>) {
+        let Some(m) = self.members.get_mut(&r.ifindex) else {
+            return;
+        };
+        let before = m.kernel_flags;
+        m.kernel_flags = r.flags;
+        m.hwaddr = r.hwaddr;
+        m.name.clone_from(&r.name);
+        // Someone else wrote one of our flags: believe the kernel, so
+        // that the next sync writes ours back.
+        if m.pushed.is_some_and(|p| p != r.flags & OWNED_FLAGS) {
+            m.pushed = Some(r.flags & OWNED_FLAGS);
+        }
+        let carrier_changed = m.carrier != r.carrier;
+        let name = m.name.clone();
+        if carrier_changed {
+            self.link_change(now, r.ifindex, r.carrier, out);
+        }
+        let changed = before ^ r.flags;
+        if changed & MEMBER_F_STANDBY != 0 {
+            let on = r.flags & MEMBER_F_STANDBY != 0;
+            if let Err(e) = self.standby(&name, on, out) {
+                out.push(Action::Log(Level::Debug, e.to_string()));
+            }
+        }
+        if changed & MEMBER_F_OFFLINE != 0 {
+            let offline = r.flags & MEMBER_F_OFFLINE != 0;
+            let ours = self.members.get(&r.ifindex).is_some_and(|m| m.offline());
+            if offline && !ours {
+                self.force_offline(r.ifindex, out);
+            } else if !offline && ours {
+                let is_admin = self
+                    .members
+                    .get(&r.ifindex)
+                    .is_some_and(|m| m.duplicate_of.is_none());
+                if is_admin {
+                    let _ = self.online(now, &name, out);
+                }
+            }
+        }
+    }
+
+    fn member_gone(&mut self, ifindex: u32, out: &mut Vec<Action>) {
+        let Some(m) = self.members.remove(&ifindex) else {
+            return;
+        };
+        out.push(Action::CloseProbes { ifindex });
+        out.push(Action::Log(
+            Level::Info,
+            format!("no longer tracking {}", m.name),
+        ));
+        if let Some(g) = self.groups.get_mut(&m.group) {
+            g.policy.remove(&m.name);
+        }
+        if !self.members.values().any(|o| o.group == m.group) {
+            self.groups.remove(&m.group);
+        } else {
+            self.refresh_group_state(m.group, out);
+        }
+        self.check_duplicates(0, out);
+        self.check_test_addresses();
+    }
+
+    fn test_addresses(&mut self, now: u64, ifindex: u32, a: TestAddresses, out: &mut Vec<Action>) {
+        let Some(m) = self.members.get_mut(&ifindex) else {
+            return;
+        };
+        let v6 = a.v6.map(|addr| (addr, 64));
+        let mut changed = false;
+        for (inst, new) in [(&mut m.v4, a.v4), (&mut m.v6, v6)] {
+            if inst.test_addr != new {
+                inst.test_addr = new;
+                inst.stop();
+                inst.targets.clear();
+                changed = true;
+            }
+        }
+        if !changed {
+            return;
+        }
+        out.push(Action::CloseProbes { ifindex });
+        self.check_test_addresses();
+        self.choose_all_targets(now);
+        self.start_probing(now, ifindex);
+        self.evaluate(now, ifindex, out);
+    }
+
+    /// Probing is disabled on members whose test address another member
+    /// of the group also has.
+    fn check_test_addresses(&mut self) {
+        struct Holder {
+            ifindex: u32,
+            group: u32,
+            name: String,
+            v4: Option<IpAddr>,
+            v6: Option<IpAddr>,
+        }
+        let holders: Vec<Holder> = self
+            .members
+            .values()
+            .map(|m| Holder {
+                ifindex: m.ifindex,
+                group: m.group,
+                name: m.name.clone(),
+                v4: m.v4.test_addr.map(|a| a.0),
+                v6: m.v6.test_addr.map(|a| a.0),
+            })
+            .collect();
+        for m in self.members.values_mut() {
+            for (family, inst) in [(Family::V4, &mut m.v4), (Family::V6, &mut m.v6)] {
+                let mine = inst.test_addr.map(|a| a.0);
+                let clash = holders.iter().find(|h| {
+                    let theirs = if family == Family::V4 { h.v4 } else { h.v6 };
+                    h.ifindex != m.ifindex && h.group == m.group && mine.is_some() && mine == theirs
+                });
+                let reason = clash
+                    .zip(mine)
+                    .map(|(h, addr)| format!("test address {addr} is also on {}", h.name));
+                if inst.disabled_reason != reason {
+                    inst.disabled_reason = reason;
+                    inst.stop();
+                    inst.targets.clear();
+                }
+            }
+        }
+    }
+
+    fn choose_all_targets(&mut self, now: u64) {
+        let explicit = self.config.probe_targets.clone();
+        let routers = self.routers.clone();
+        let ids: Vec<u32> = self.members.keys().copied().collect();
+        for m in self.members.values_mut() {
+            m.v4.choose_targets(&explicit, &routers, now);
+            m.v6.choose_targets(&explicit, &routers, now);
+        }
+        for ifindex in ids {
+            self.start_probing(now, ifindex);
+        }
+    }
+
+    /// Starts probing on the member's capable instances that should run
+    /// and are not running (link up, not offline).
+    fn start_probing(&mut self, now: u64, ifindex: u32) {
+        let Some(m) = self.members.get(&ifindex) else {
+            return;
+        };
+        let interval = self.interval_us(m.group);
+        let should = m.carrier && !m.offline();
+        let r4 = self.random();
+        let r6 = self.random();
+        let Some(m) = self.members.get_mut(&ifindex) else {
+            return;
+        };
+        for (inst, r) in [(&mut m.v4, r4), (&mut m.v6, r6)] {
+            if should && inst.capable() && !inst.running() {
+                inst.start(now, interval, r);
+            } else if !(should && inst.capable()) && inst.running() {
+                inst.stop();
+            }
+        }
+    }
+
+    fn link_change(&mut self, now: u64, ifindex: u32, up: bool, out: &mut Vec<Action>) {
+        let Some(m) = self.members.get_mut(&ifindex) else {
+            return;
+        };
+        m.carrier = up;
+        if up {
+            out.push(Action::Log(
+                Level::Error,
+                format!("The link has come up on {}", m.name),
+            ));
+            let probed = m.probing();
+            // The flap history counts in milliseconds.
+            let when = m.flaps.link_up(now / 1000);
+            if probed {
+                // Probes prove the repair (the runs were failed at link down).
+                m.link_failed = false;
+            } else {
+                m.v4.reset_run(false);
+                m.v6.reset_run(false);
+                match when {
+                    Repair::Now => m.link_failed = false,
+                    Repair::At(t_ms) => {
+                        m.repair_at = Some(t_ms * 1000);
+                        out.push(Action::Log(
+                            Level::Info,
+                            format!("{} is flapping; repair waits until it is stable", m.name),
+                        ));
+                    }
+                }
+            }
+        } else {
+            out.push(Action::Log(
+                Level::Error,
+                format!("The link has gone down on {}", m.name),
+            ));
+            m.link_failed = true;
+            m.repair_at = None;
+            // Probes answered before the link went down prove nothing
+            // about after it comes back.
+            for inst in [&mut m.v4, &mut m.v6] {
+                if inst.capable() {
+                    inst.reset_run(true);
+                }
+            }
+        }
+        self.start_probing(now, ifindex);
+        self.evaluate(now, ifindex, out);
+    }
+
+    fn delayed_repair(&mut self, now: u64, ifindex: u32, out: &mut Vec<Action>) {
+        let Some(m) = self.members.get_mut(&ifindex) else {
+            return;
+        };
+        let Some(at) = m.repair_at else {
+            return;
+        };
+        if now < at {
+            return;
+        }
+        m.repair_at = None;
+        if !m.carrier {
+            return;
+        }
+        match m.flaps.when_repairable(now / 1000) {
+            Repair::Now => m.link_failed = false,
+            Repair::At(t_ms) => m.repair_at = Some(t_ms * 1000),
+        }
+        self.evaluate(now, ifindex, out);
+    }
+
+    fn reply(
+        &mut self,
+        now: u64,
+        ifindex: u32,
+        family: Family,
+        seq: u16,
+        from: IpAddr,
+        out: &mut Vec<Action>,
+    ) {
+        let local = self.local.clone();
+        let mut outcomes = Vec::new();
+        let Some(m) = self.members.get_mut(&ifindex) else {
+            return;
+        };
+        m.instance_mut(family)
+            .reply(now, seq, from, |a| local.contains(a), &mut outcomes);
+        self.outcomes(now, ifindex, family, outcomes, out);
+    }
+
+    fn outcomes(
+        &mut self,
+        now: u64,
+        ifindex: u32,
+        family: Family,
+        outcomes: Vec<Outcome>,
+        out: &mut Vec<Action>,
+    ) {
+        for o in outcomes {
+            let Some(m) = self.members.get(&ifindex) else {
+                return;
+            };
+            let group = m.group;
+            match o {
+                Outcome::Send { dst, seq } => {
+                    let inst = match family {
+                        Family::V4 => &m.v4,
+                        Family::V6 => &m.v6,
+                    };
+                    if let Some((src, _)) = inst.test_addr {
+                        out.push(Action::Probe {
+                            ifindex,
+                            family,
+                            src,
+                            dst,
+                            seq,
+                        });
+                    }
+                }
+                Outcome::Result {
+                    seq,
+                    target,
+                    acked,
+                    rtt_us,
+                    verdict,
+                } => {
+                    let inst = match family {
+                        Family::V4 => &m.v4,
+                        Family::V6 => &m.v6,
+                    };
+                    let est = inst.target(&target).map(|t| t.rtt);
+                    out.push(Action::ProbeResult(ProbeEvent {
+                        time_us: now,
+                        interface: m.name.clone(),
+                        family: family.name().to_string(),
+                        seq,
+                        target,
+                        acked,
+                        rtt_us,
+                        rtt_avg_us: est.and_then(|e| e.smoothed_us()),
+                        rtt_dev_us: est.and_then(|e| e.deviation_us()),
+                    }));
+                    if acked {
+                        self.adapt_fdt(now, group, ifindex, family, target, out);
+                    }
+                    if verdict != Verdict::Unchanged {
+                        self.probe_verdict(now, ifindex, verdict, out);
+                    }
+                }
+                Outcome::LateReply { target } => {
+                    self.adapt_fdt(now, group, ifindex, family, target, out);
+                }
+                Outcome::TargetAdded(addr) => out.push(Action::Log(
+                    Level::Info,
+                    format!("{} {}: probe target {addr} found", m.name, family.name()),
+                )),
+                Outcome::TargetDropped(addr) => out.push(Action::Log(
+                    Level::Info,
+                    format!(
+                        "{} {}: probe target {addr} stopped answering; dropped",
+                        m.name,
+                        family.name()
+                    ),
+                )),
+            }
+        }
+    }
+
+    /// A target's CRTT changed: raise the group's FDT if the target is
+    /// slower than the probe interval, lower it when all are fast again.
+    fn adapt_fdt(
+        &mut self,
+        now: u64,
+        group: u32,
+        ifindex: u32,
+        family: Family,
+        target: IpAddr,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(m) = self.members.get(&ifindex) else {
+            return;
+        };
+        let Some(crtt_us) = m.instances()[family as usize]
+            .target(&target)
+            .and_then(|t| t.rtt.conservative_us())
+        else {
+            return;
+        };
+        let name = m.name.clone();
+        let crtts: Vec<u64> = self
+            .members
+            .values()
+            .filter(|o| o.group == group && !o.failed)
+            .flat_map(|o| o.instances().into_iter().flat_map(|i| i.targets.iter()))
+            .filter_map(|t| t.rtt.conservative_us())
+            .map(|us| us / 1000)
+            .collect();
+        let Some(g) = self.groups.get_mut(&group) else {
+            return;
+        };
+        let now_ms = now / 1000;
+        let change = g
+            .fdt
+            .target_crtt(crtt_us / 1000, now_ms)
+            .or_else(|| g.fdt.maybe_lower(&crtts, now_ms));
+        match change {
+            Some(Change::Raised(ms)) => out.push(Action::Log(
+                Level::Error,
+                format!(
+                    "Cannot meet requested failure detection time of {} ms on ({} {}) new failure detection time for group \"{}\" is {ms} ms",
+                    self.config.failure_detection_time_ms,
+                    family.name(),
+                    name,
+                    g.name
+                ),
+            )),
+            Some(Change::Lowered(ms)) => out.push(Action::Log(
+                Level::Error,
+                format!(
+                    "Improved failure detection time {ms} ms on ({} {}) for group \"{}\"",
+                    family.name(),
+                    name,
+                    g.name
+                ),
+            )),
+            None => {}
+        }
+    }
+
+    fn probe_verdict(&mut self, now: u64, ifindex: u32, verdict: Verdict, out: &mut Vec<Action>) {
+        let Some(m) = self.members.get(&ifindex) else {
+            return;
+        };
+        if verdict == Verdict::Failed && m.probe_failed() && !m.failed {
+            let group = m.group;
+            let since = m.failing_since().unwrap_or(now);
+            let others: Vec<&Member> = self
+                .members
+                .values()
+                .filter(|o| o.group == group && o.ifindex != ifindex && !o.offline())
+                .collect();
+            // Someone else is fine if it heard a reply since this member's
+            // first loss, or works by link alone.
+            let someone_works = others.iter().any(|o| {
+                !o.failed
+                    && (o.last_reply().is_some_and(|t| t >= since)
+                        || (!o.probing() && o.carrier && !o.link_failed))
+            });
+            if group != ANONYMOUS && !others.is_empty() && !someone_works {
+                self.group_failure(now, group, out);
+                return;
+            }
+        }
+        self.evaluate(now, ifindex, out);
+    }
+
+    /// Nothing in the group answers: every member is failed at once, so
+    /// that the repairs that follow fail back (behaviour.md §2-§3).
+    fn group_failure(&mut self, now: u64, group: u32, out: &mut Vec<Action>) {
+        let ids: Vec<u32> = self
+            .members
+            .values()
+            .filter(|m| m.group == group && !m.offline())
+            .map(|m| m.ifindex)
+            .collect();
+        for &id in &ids {
+            if let Some(m) = self.members.get_mut(&id) {
+                for inst in [&mut m.v4, &mut m.v6] {
+                    if inst.capable() {
+                        inst.reset_run(true);
+                    }
+                }
+            }
+        }
+        if let Some(g) = self.groups.get_mut(&group) {
+            g.policy.set_group_failed();
+        }
+        for id in ids {
+            self.evaluate(now, id, out);
+        }
+    }
+
+    /// Recomputes whether the member is failed and applies the policy.
+    fn evaluate(&mut self, _now: u64, ifindex: u32, out: &mut Vec<Action>) {
+        let Some(m) = self.members.get_mut(&ifindex) else {
+            return;
+        };
+        let failed = m.link_failed || m.probe_failed();
+        if failed == m.failed {
+            return;
+        }
+        m.failed = failed;
+        let (name, group) = (m.name.clone(), m.group);
+        let label = self.on(&self.members[&ifindex]);
+        if let Some(g) = self.groups.get_mut(&group) {
+            let r = if failed {
+                g.policy.failed(&name)
+            } else {
+                g.policy.repaired(&name)
+            };
+            if let Err(e) = r {
+                out.push(Action::Log(Level::Debug, e.to_string()));
+            }
+        }
+        let what = if failed { "failure" } else { "repair" };
+        out.push(Action::Log(
+            Level::Error,
+            format!("IP interface {what} detected {label}"),
+        ));
+        self.refresh_group_state(group, out);
+    }
+
+    fn refresh_group_state(&mut self, group: u32, out: &mut Vec<Action>) {
+        let Some(g) = self.groups.get_mut(&group) else {
+            return;
+        };
+        let usable: Vec<&str> = g
+            .policy
+            .members
+            .iter()
+            .filter(|m| m.state == State::Running)
+            .map(|m| m.name.as_str())
+            .collect();
+        let all_failed = usable.is_empty();
+        if all_failed != g.all_failed && group != ANONYMOUS {
+            if all_failed {
+                out.push(Action::Log(
+                    Level::Error,
+                    format!("All IP interfaces in group {} are now unusable", g.name),
+                ));
+            } else {
+                out.push(Action::Log(
+                    Level::Error,
+                    format!(
+                        "At least 1 IP interface ({}) in group {} is now usable",
+                        usable.first().copied().unwrap_or_default(),
+                        g.name
+                    ),
+                ));
+            }
+        }
+        g.all_failed = all_failed;
+    }
+
+    /// Members whose hardware address an earlier member of the group
+    /// already has are offlined (flag `h`) until that is no longer so.
+    fn check_duplicates(&mut self, now: u64, out: &mut Vec<Action>) {
+        let mut changes = Vec::new();
+        for (gid, g) in &self.groups {
+            if *gid == ANONYMOUS {
+                continue;
+            }
+            let order: Vec<&Member> = g
+                .policy
+                .members
+                .iter()
+                .filter_map(|pm| {
+                    self.members
+                        .values()
+                        .find(|m| m.name == pm.name && m.group == *gid)
+                })
+                .collect();
+            for (i, m) in order.iter().enumerate() {
+                let first = order[..i]
+                    .iter()
+                    .find(|o| o.hwaddr == m.hwaddr && m.hwaddr != [0; 6])
+                    .map(|o| o.name.clone());
+                if first != m.duplicate_of {
+                    changes.push((m.ifindex, first));
+                }
+            }
+        }
+        for (ifindex, dup) in changes {
+            let Some(m) = self.members.get_mut(&ifindex) else {
+                continue;
+            };
+            let was_offline = m.offline();
+            m.duplicate_of.clone_from(&dup);
+            let name = m.name.clone();
+            match dup {
+                Some(other) => {
+                    out.push(Action::Log(
+                        Level::Error,
+                        format!(
+                            "{name} has the same hardware address as {other}; offlining {name}"
+                        ),
+                    ));
+                    if !was_offline {
+                        self.force_offline(ifindex, out);
+                    }
+                }
+                None => {
+                    out.push(Action::Log(
+                        Level::Error,
+                        format!(
+                            "{name} no longer duplicates a hardware address; bringing it online"
+                        ),
+                    ));
+                    let admin = self.members.get(&ifindex).is_some_and(|m| m.admin_offline);
+                    if !admin {
+                        self.bring_online(now, ifindex, out);
+                    }
+                }
+            }
+        }
+    }
+
+    fn member_by_name(&self, name: &str) -> Option<u32> {
+        self.members
+            .values()
+            .find(|m| m.name == name)
+            .map(|m| m.ifindex)
+    }
+
+    fn offline(&mut self, name: &str, out: &mut Vec<Action>) -> Result<(), Refusal> {
+        let ifindex = self
+            .member_by_name(name)
+            .filter(|i| self.members[i].group != ANONYMOUS)
+            .ok_or_else(|| Refusal::NoSuchMember(name.to_string()))?;
+        let group = self.members[&ifindex].group;
+        if self.members[&ifindex].offline() {
+            return Err(Refusal::AlreadyOffline(name.to_string()));
+        }
+        if let Some(g) = self.groups.get_mut(&group) {
+            g.policy.offline(name)?;
+        }
+        if let Some(m) = self.members.get_mut(&ifindex) {
+            m.admin_offline = true;
+            m.v4.stop();
+            m.v6.stop();
+        }
+        out.push(Action::Log(
+            Level::Error,
+            format!("{name} has been offlined"),
+        ));
+        self.refresh_group_state(group, out);
+        Ok(())
+    }
+
+    /// Offline without the redundancy check (duplicate address, or the
+    /// OFFLINE flag set by someone else).
+    fn force_offline(&mut self, ifindex: u32, out: &mut Vec<Action>) {
+        let Some(m) = self.members.get_mut(&ifindex) else {
+            return;
+        };
+        if m.duplicate_of.is_none() {
+            m.admin_offline = true;
+        }
+        m.v4.stop();
+        m.v6.stop();
+        let (name, group) = (m.name.clone(), m.group);
+        if let Some(g) = self.groups.get_mut(&group) {
+            let _ = g.policy.force_offline(&name);
+        }
+        self.refresh_group_state(group, out);
+    }
+
+    fn online(&mut self, now: u64, name: &str, out: &mut Vec<Action>) -> Result<(), Refusal> {
+        let ifindex = self
+            .member_by_name(name)
+            .filter(|i| self.members[i].group != ANONYMOUS)
+            .ok_or_else(|| Refusal::NoSuchMember(name.to_string()))?;
+        let m = &self.members[&ifindex];
+        if let Some(other) = &m.duplicate_of {
+            return Err(Refusal::DuplicateHwaddr(name.to_string(), other.clone()));
+        }
+        if !m.admin_offline {
+            return Err(Refusal::NotOffline(name.to_string()));
+        }
+        if let Some(m) = self.members.get_mut(&ifindex) {
+            m.admin_offline = false;
+        }
+        self.bring_online(now, ifindex, out);
+        out.push(Action::Log(
+            Level::Error,
+            format!("{name} has been onlined"),
+        ));
+        Ok(())
+    }
+
+    fn bring_online(&mut self, now: u64, ifindex: u32, out: &mut Vec<Action>) {
+        let Some(m) = self.members.get_mut(&ifindex) else {
+            return;
+        };
+        // Probing starts afresh; the link says whether it can run now.
+        m.v4.reset_run(false);
+        m.v6.reset_run(false);
+        m.failed = m.link_failed;
+        let (name, group, link_up) = (m.name.clone(), m.group, !m.link_failed);
+        if let Some(g) = self.groups.get_mut(&group) {
+            let _ = g.policy.online(&name, link_up);
+        }
+        self.start_probing(now, ifindex);
+        self.refresh_group_state(group, out);
+    }
+
+    fn standby(&mut self, name: &str, on: bool, out: &mut Vec<Action>) -> Result<(), Refusal> {
+        let ifindex = self
+            .member_by_name(name)
+            .filter(|i| self.members[i].group != ANONYMOUS)
+            .ok_or_else(|| Refusal::NoSuchMember(name.to_string()))?;
+        let m = &self.members[&ifindex];
+        let group = m.group;
+        let kernel_on = m.kernel_flags & MEMBER_F_STANDBY != 0;
+        if let Some(g) = self.groups.get_mut(&group) {
+            g.policy.set_standby(name, on)?;
+        }
+        if kernel_on != on {
+            out.push(Action::SetFlags {
+                ifindex,
+                flags: if on { MEMBER_F_STANDBY } else { 0 },
+                mask: MEMBER_F_STANDBY,
+            });
+            if let Some(m) = self.members.get_mut(&ifindex) {
+                m.kernel_flags =
+                    (m.kernel_flags & !MEMBER_F_STANDBY) | if on { MEMBER_F_STANDBY } else { 0 };
+            }
+        }
+        Ok(())
+    }
+
+    fn reload(&mut self, now: u64, config: Config, out: &mut Vec<Action>) {
+        if config.failure_detection_time_ms != self.config.failure_detection_time_ms {
+            out.push(Action::Log(
+                Level::Info,
+                format!(
+                    "failure detection time changed from {} ms to {} ms",
+                    self.config.failure_detection_time_ms, config.failure_detection_time_ms
+                ),
+            ));
+            for g in self.groups.values_mut() {
+                g.fdt
+                    .reconfigure(u64::from(config.failure_detection_time_ms));
+            }
+        }
+        for g in self.groups.values_mut() {
+            g.policy.failback = config.failback;
+        }
+        self.config = config;
+        self.choose_all_targets(now);
+    }
+
+    /// Writes the flags the policy wants wherever they differ from what
+    /// was last written (or seen).
+    fn sync_flags(&mut self, out: &mut Vec<Action>) {
+        for (gid, g) in &self.groups {
+            if *gid == ANONYMOUS {
+                continue;
+            }
+            for pm in &g.policy.members {
+                let Some(m) = self
+                    .members
+                    .values_mut()
+                    .find(|m| m.name == pm.name && m.group == *gid)
+                else {
+                    continue;
+                };
+                let mut want = 0;
+                if pm.inactive {
+                    want |= MEMBER_F_INACTIVE;
+                }
+                if m.failed {
+                    want |= MEMBER_F_FAILED;
+                }
+                if pm.state == State::Offline {
+                    want |= MEMBER_F_OFFLINE;
+                }
+                let have = m.pushed.unwrap_or(m.kernel_flags & OWNED_FLAGS);
+                if have != want {
+                    out.push(Action::SetFlags {
+                        ifindex: m.ifindex,
+                        flags: want,
+                        mask: OWNED_FLAGS,
+                    });
+                }
+                m.pushed = Some(want);
+            }
+        }
+    }
+
+    /// What `ipmpstat` shows.
+    pub fn snapshot(&self) -> Snapshot {
+        let mut groups = Vec::new();
+        let mut members = Vec::new();
+        for (gid, g) in &self.groups {
+            let probing = self
+                .members
+                .values()
+                .any(|m| m.group == *gid && m.instances().iter().any(|i| i.capable()));
+            let running = g
+                .policy
+                .members
+                .iter()
+                .filter(|m| m.state == State::Running)
+                .count();
+            groups.push(GroupView {
+                ifindex: *gid,
+                ifname: g.ifname.clone(),
+                name: g.name.clone(),
+                state: if running == 0 {
+                    GroupState::Failed
+                } else if running == g.policy.members.len() {
+                    GroupState::Ok
+                } else {
+                    GroupState::Degraded
+                },
+                fdt_ms: probing.then(|| g.fdt.current_ms()),
+                configured_fdt_ms: u64::from(self.config.failure_detection_time_ms),
+            });
+            for pm in &g.policy.members {
+                let Some(m) = self
+                    .members
+                    .values()
+                    .find(|m| m.name == pm.name && m.group == *gid)
+                else {
+                    continue;
+                };
+                let capable: Vec<&Instance> =
+                    m.instances().into_iter().filter(|i| i.capable()).collect();
+                let probe = if capable.is_empty() {
+                    ProbeState::Disabled
+                } else if m.probe_failed() {
+                    ProbeState::Failed
+                } else if m.offline() || !capable.iter().any(|i| i.last_reply.is_some()) {
+                    ProbeState::Unknown
+                } else {
+                    ProbeState::Ok
+                };
+                members.push(MemberView {
+                    ifindex: m.ifindex,
+                    name: m.name.clone(),
+                    group: if *gid == ANONYMOUS {
+                        String::new()
+                    } else {
+                        g.ifname.clone()
+                    },
+                    active: pm.active(),
+                    inactive: pm.inactive,
+                    standby: pm.standby,
+                    duplicate_hwaddr: m.duplicate_of.is_some(),
+                    link: if m.carrier {
+                        LinkState::Up
+                    } else {
+                        LinkState::Down
+                    },
+                    probe,
+                    state: match pm.state {
+                        State::Offline => MemberState::Offline,
+                        State::Failed => MemberState::Failed,
+                        State::Running => MemberState::Ok,
+                    },
+                    instances: m.instances().iter().map(|i| i.view()).collect(),
+                });
+            }
+        }
+        Snapshot { groups, members }
+    }
+}

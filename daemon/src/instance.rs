@@ -1,0 +1,563 @@
+//! Probing of one member in one address family (the original's
+//! `phyint_instance`): its test address, its targets in firing order, the
+//! probes in flight, and the run of consecutive results.
+//!
+//! Time is passed in (µs on a monotonic clock) and randomness too, so that
+//! every rule is exact under test. The instance reports what happened as
+//! [`Outcome`]s; the core decides what they mean for the member and the
+//! group.
+
+use crate::probe::{next_probe_at_us, ProbeRun, RttEstimate, Verdict, PROBES_TO_FAIL};
+use libipmp::control::{InstanceView, TargetMode, TargetView};
+use std::collections::VecDeque;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Most targets probed per instance (the original's MAX_PROBE_TARGETS).
+pub const MAX_TARGETS: usize = 5;
+/// Lost probes are ignored for this long after probing starts, until the
+/// first reply (a switch port may still be in spanning-tree listening).
+pub const QUIET_PERIOD_US: u64 = 40_000_000;
+/// A router dropped for not answering is tried again after this long.
+pub const DEAD_ROUTER_RETRY_US: u64 = 60_000_000;
+/// Probes at most in flight; a third send counts the oldest as lost.
+pub const MAX_OUTSTANDING: usize = 2;
+/// The shortest wait for a reply. On a LAN the CRTT is well under a
+/// millisecond, and a reply delayed by scheduling alone must not count as
+/// lost; the original, counting in whole milliseconds, treated such a CRTT
+/// as unknown and waited a whole probe interval.
+pub const MIN_LOSS_TIMEOUT_US: u64 = 10_000;
+/// Lost probes remembered so that a late reply still feeds the RTT
+/// estimate (which is how a slow target raises the FDT).
+const RECENTLY_LOST: usize = 8;
+
+/// An address family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    /// IPv4 (ICMP).
+    V4,
+    /// IPv6 (ICMPv6).
+    V6,
+}
+
+impl Family {
+    /// "ipv4" / "ipv6".
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::V4 => "ipv4",
+            Family::V6 => "ipv6",
+        }
+    }
+
+    /// The all-hosts multicast address probed to discover host targets.
+    pub fn all_hosts(self) -> IpAddr {
+        match self {
+            Family::V4 => IpAddr::V4(Ipv4Addr::new(224, 0, 0, 1)),
+            Family::V6 => IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1)),
+        }
+    }
+
+    /// The family of an address.
+    pub fn of(addr: &IpAddr) -> Self {
+        match addr {
+            IpAddr::V4(_) => Family::V4,
+            IpAddr::V6(_) => Family::V6,
+        }
+    }
+}
+
+/// A probe target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Its address.
+    pub addr: IpAddr,
+    /// Its round-trip time estimate.
+    pub rtt: RttEstimate,
+    /// Consecutive probes it left unanswered.
+    pub losses: u32,
+    /// A router from the routing table (else a host or an explicit one).
+    pub router: bool,
+}
+
+impl Target {
+    fn new(addr: IpAddr, router: bool) -> Self {
+        Self {
+            addr,
+            rtt: RttEstimate::default(),
+            losses: 0,
+            router,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sent {
+    seq: u16,
+    target: IpAddr,
+    at: u64,
+    deadline: u64,
+}
+
+/// What happened, for the core to act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Send an echo request with this sequence number to `dst`.
+    Send {
+        /// Destination (a target, or the all-hosts group).
+        dst: IpAddr,
+        /// Sequence number.
+        seq: u16,
+    },
+    /// A probe got its answer or was lost.
+    Result {
+        /// Its sequence number.
+        seq: u16,
+        /// Its target.
+        target: IpAddr,
+        /// Answered.
+        acked: bool,
+        /// Round trip, for answered probes.
+        rtt_us: Option<u64>,
+        /// What the result did to the run (losses in the quiet period
+        /// are not counted and report `Unchanged`).
+        verdict: Verdict,
+    },
+    /// A late answer to a probe already counted lost: only the target's
+    /// RTT estimate learnt from it.
+    LateReply {
+        /// The target.
+        target: IpAddr,
+    },
+    /// A host answered the all-hosts probe and became a target.
+    TargetAdded(IpAddr),
+    /// A target stopped answering while others still did, and was
+    /// dropped (a router until [`DEAD_ROUTER_RETRY_US`] has passed).
+    TargetDropped(IpAddr),
+}
+
+/// Probing of one member in one family.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// The family.
+    pub family: Family,
+    /// The test address and its prefix length.
+    pub test_addr: Option<(IpAddr, u8)>,
+    /// Why probing is off although there is a test address.
+    pub disabled_reason: Option<String>,
+    /// How the targets were chosen.
+    pub mode: TargetMode,
+    /// Targets in firing order.
+    pub targets: Vec<Target>,
+    next_target: usize,
+    /// Consecutive results.
+    pub run: ProbeRun,
+    started_at: Option<u64>,
+    got_reply: bool,
+    base: u64,
+    next_send: u64,
+    next_seq: u16,
+    outstanding: VecDeque<Sent>,
+    discovery: Option<Sent>,
+    recently_lost: VecDeque<Sent>,
+    /// When the current run of losses began (the first lost probe's send
+    /// time); `None` after a reply.
+    pub failing_since: Option<u64>,
+    /// When the last answer arrived.
+    pub last_reply: Option<u64>,
+    dead_routers: Vec<(IpAddr, u64)>,
+    sent: u64,
+    acked: u64,
+    lost: u64,
+}
+
+impl Instance {
+    /// An instance with no test address yet; `failed` is the member's
+    /// state as found (a failed member needs the repair count of replies).
+    pub fn new(family: Family, failed: bool) -> Self {
+        Self {
+            family,
+            test_addr: None,
+            disabled_reason: None,
+            mode: TargetMode::Disabled,
+            targets: Vec::new(),
+            next_target: 0,
+            run: ProbeRun::new(failed),
+            started_at: None,
+            got_reply: false,
+            base: 0,
+            next_send: 0,
+            next_seq: 1,
+            outstanding: VecDeque::new(),
+            discovery: None,
+            recently_lost: VecDeque::new(),
+            failing_since: None,
+            last_reply: None,
+            dead_routers: Vec::new(),
+            sent: 0,
+            acked: 0,
+            lost: 0,
+        }
+    }
+
+    /// Has a usable test address (probing is possible).
+    pub fn capable(&self) -> bool {
+        self.test_addr.is_some() && self.disabled_reason.is_none()
+    }
+
+    /// Capable and has somewhere to send probes.
+    pub fn has_targets(&self) -> bool {
+        self.capable() && !self.targets.is_empty()
+    }
+
+    /// Probing is running (timers armed).
+    pub fn running(&self) -> bool {
+        self.started_at.is_some()
+    }
+
+    /// Starts probing at `now`: the first probe leaves at a random point
+    /// of the first interval, so that members do not probe in step; the
+    /// quiet period begins.
+    pub fn start(&mut self, now: u64, interval_us: u64, random: f64) {
+        self.started_at = Some(now);
+        self.got_reply = false;
+        self.base = now + (interval_us as f64 * random.clamp(0.0, 1.0)) as u64;
+        self.next_send = self.base;
+        self.outstanding.clear();
+        self.discovery = None;
+        self.failing_since = None;
+    }
+
+    /// Stops probing (link down, offline, test address gone); probes in
+    /// flight are forgotten.
+    pub fn stop(&mut self) {
+        self.started_at = None;
+        self.outstanding.clear();
+        self.discovery = None;
+        self.failing_since = None;
+    }
+
+    /// Starts the run over: failed (the link went down, so a repair must
+    /// be proven by probes) or not (onlined, or no targets to prove it).
+    pub fn reset_run(&mut self, failed: bool) {
+        self.run = ProbeRun::new(failed);
+        self.failing_since = None;
+    }
+
+    /// The earliest time at which [`Instance::tick`] has work.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.started_at?;
+        let mut t = self.next_send;
+        for s in self.outstanding.iter().chain(self.discovery.iter()) {
+            t = t.min(s.deadline);
+        }
+        Some(t)
+    }
+
+    /// Chooses the targets: the explicit list if it has addresses of this
+    /// family, else routers on the test subnet (minus dead ones), else the
+    /// hosts found by multicast. Targets that stay keep their RTT state.
+    pub fn choose_targets(&mut self, explicit: &[IpAddr], routers: &[IpAddr], now: u64) {
+        if !self.capable() {
+            self.mode = TargetMode::Disabled;
+            self.targets.clear();
+            return;
+        }
+        self.dead_routers.retain(|&(_, until)| until > now);
+        let explicit: Vec<IpAddr> = explicit
+            .iter()
+            .filter(|a| Family::of(a) == self.family)
+            .copied()
+            .collect();
+        let routers: Vec<IpAddr> = routers
+            .iter()
+            .filter(|a| Family::of(a) == self.family && self.on_test_subnet(a))
+            .filter(|a| !self.dead_routers.iter().any(|(d, _)| d == *a))
+            .copied()
+            .collect();
+        let (mode, wanted, router) = if !explicit.is_empty() {
+            (TargetMode::Explicit, explicit, false)
+        } else if !routers.is_empty() {
+            (TargetMode::Routes, routers, true)
+        } else {
+            let hosts = if self.mode == TargetMode::Multicast {
+                self.targets.iter().map(|t| t.addr).collect()
+            } else {
+                Vec::new()
+            };
+            (TargetMode::Multicast, hosts, false)
+        };
+        let old = std::mem::take(&mut self.targets);
+        for addr in wanted.into_iter().take(MAX_TARGETS) {
+            if self.targets.iter().any(|t| t.addr == addr) {
+                continue;
+            }
+            let kept = old.iter().find(|t| t.addr == addr).cloned();
+            let mut t = kept.unwrap_or_else(|| Target::new(addr, router));
+            t.router = router;
+            self.targets.push(t);
+        }
+        self.mode = mode;
+        if self.next_target >= self.targets.len() {
+            self.next_target = 0;
+        }
+    }
+
+    fn on_test_subnet(&self, addr: &IpAddr) -> bool {
+        match (self.test_addr, addr) {
+            (Some((IpAddr::V4(test), prefix)), IpAddr::V4(a)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(prefix.min(32)))
+                    .unwrap_or(0);
+                u32::from(test) & mask == u32::from(*a) & mask
+            }
+            // IPv6 test addresses are link-local: routers reachable on the
+            // link are those with link-local next hops.
+            (Some((IpAddr::V6(_), _)), IpAddr::V6(a)) => a.segments()[0] & 0xffc0 == 0xfe80,
+            _ => false,
+        }
+    }
+
+    fn take_seq(&mut self) -> u16 {
+        let seq = self.next_seq;
+        self.next_seq = self.next_seq.wrapping_add(1);
+        seq
+    }
+
+    /// Does what is due at `now`: counts timed-out probes as lost and
+    /// sends the next probe when its time has come.
+    pub fn tick(&mut self, now: u64, interval_us: u64, random: f64, out: &mut Vec<Outcome>) {
+        if self.started_at.is_none() {
+            return;
+        }
+        while let Some(s) = self.outstanding.front().copied() {
+            if s.deadline > now {
+                break;
+            }
+            self.outstanding.pop_front();
+            self.lose(s, now, out);
+        }
+        if self.discovery.is_some_and(|d| d.deadline <= now) {
+            self.discovery = None;
+        }
+        if now < self.next_send {
+            return;
+        }
+        if self.targets.is_empty() {
+            self.discover(now, interval_us, out);
+        } else {
+            if self.outstanding.len() >= MAX_OUTSTANDING {
+                if let Some(oldest) = self.outstanding.pop_front() {
+                    self.lose(oldest, now, out);
+                }
+            }
+            // Dropping a target above may have emptied the list.
+            if let Some(target) = self
+                .targets
+                .get(self.next_target % self.targets.len().max(1))
+            {
+                let dst = target.addr;
+                let timeout = target
+                    .rtt
+                    .loss_timeout_us(interval_us)
+                    .max(MIN_LOSS_TIMEOUT_US);
+                self.next_target = (self.next_target + 1) % self.targets.len();
+                let seq = self.take_seq();
+                self.outstanding.push_back(Sent {
+                    seq,
+                    target: dst,
+                    at: now,
+                    deadline: now + timeout,
+                });
+                self.sent += 1;
+                out.push(Outcome::Send { dst, seq });
+            }
+            // One host target is no resilience: look for more.
+            if self.mode == TargetMode::Multicast && self.targets.len() == 1 {
+                self.discover(now, interval_us, out);
+            }
+        }
+        self.base += interval_us;
+        if self.base + interval_us < now {
+            // Missed rounds (the daemon was not scheduled): re-anchor.
+            self.base = now;
+        }
+        self.next_send = next_probe_at_us(self.base, interval_us, random).max(now + 1);
+    }
+
+    fn discover(&mut self, now: u64, interval_us: u64, out: &mut Vec<Outcome>) {
+        if self.mode != TargetMode::Multicast || self.discovery.is_some() {
+            return;
+        }
+        let seq = self.take_seq();
+        let dst = self.family.all_hosts();
+        self.discovery = Some(Sent {
+            seq,
+            target: dst,
+            at: now,
+            deadline: now + interval_us,
+        });
+        out.push(Outcome::Send { dst, seq });
+    }
+
+    fn in_quiet_period(&self, now: u64) -> bool {
+        !self.got_reply
+            && self
+                .started_at
+                .is_some_and(|s| now < s.saturating_add(QUIET_PERIOD_US))
+    }
+
+    fn lose(&mut self, s: Sent, now: u64, out: &mut Vec<Outcome>) {
+        self.lost += 1;
+        self.recently_lost.push_back(s);
+        if self.recently_lost.len() > RECENTLY_LOST {
+            self.recently_lost.pop_front();
+        }
+        let Some(ti) = self.targets.iter().position(|t| t.addr == s.target) else {
+            return;
+        };
+        self.targets[ti].losses = self.targets[ti].losses.saturating_add(1);
+        let verdict = if self.in_quiet_period(now) {
+            Verdict::Unchanged
+        } else {
+            self.failing_since.get_or_insert(s.at);
+            self.run.loss()
+        };
+        out.push(Outcome::Result {
+            seq: s.seq,
+            target: s.target,
+            acked: false,
+            rtt_us: None,
+            verdict,
+        });
+        // A target that misses PROBES_TO_FAIL in a row while others still
+        // answer is the target's problem, not the member's.
+        if self.targets[ti].losses >= PROBES_TO_FAIL
+            && self.run.losses() < PROBES_TO_FAIL
+            && self.targets.len() > 1
+        {
+            let t = self.targets.remove(ti);
+            if t.router {
+                self.dead_routers.push((t.addr, now + DEAD_ROUTER_RETRY_US));
+            }
+            if self.next_target >= self.targets.len() {
+                self.next_target = 0;
+            }
+            out.push(Outcome::TargetDropped(t.addr));
+        }
+    }
+
+    /// An echo reply with sequence number `seq` from `from` arrived at
+    /// `now`. `local` says whether an address is this host's own (such
+    /// replies to the all-hosts probe are not targets).
+    pub fn reply(
+        &mut self,
+        now: u64,
+        seq: u16,
+        from: IpAddr,
+        local: impl Fn(&IpAddr) -> bool,
+        out: &mut Vec<Outcome>,
+    ) {
+        if self.started_at.is_none() {
+            return;
+        }
+        if let Some(d) = self.discovery {
+            if d.seq == seq {
+                if self.mode == TargetMode::Multicast
+                    && self.targets.len() < MAX_TARGETS
+                    && !self.targets.iter().any(|t| t.addr == from)
+                    && Family::of(&from) == self.family
+                    && !local(&from)
+                {
+                    self.targets.push(Target::new(from, false));
+                    out.push(Outcome::TargetAdded(from));
+                }
+                return;
+            }
+        }
+        if let Some(i) = self
+            .outstanding
+            .iter()
+            .position(|s| s.seq == seq && s.target == from)
+        {
+            let Some(s) = self.outstanding.remove(i) else {
+                return;
+            };
+            // Probes are answered in order; an older one still waiting
+            // was overtaken and is lost.
+            while self.outstanding.front().is_some_and(|o| o.at < s.at) {
+                if let Some(o) = self.outstanding.pop_front() {
+                    self.lose(o, now, out);
+                }
+            }
+            let rtt = now.saturating_sub(s.at);
+            self.acked += 1;
+            self.got_reply = true;
+            self.last_reply = Some(now);
+            self.failing_since = None;
+            let failed = self.run.failed();
+            if let Some(t) = self.targets.iter_mut().find(|t| t.addr == from) {
+                t.losses = 0;
+                // While failed, replies may have queued behind address
+                // resolution: they would teach the estimate nonsense.
+                if !failed {
+                    t.rtt.sample(rtt);
+                }
+            }
+            let verdict = self.run.reply();
+            out.push(Outcome::Result {
+                seq,
+                target: from,
+                acked: true,
+                rtt_us: Some(rtt),
+                verdict,
+            });
+            return;
+        }
+        if let Some(i) = self
+            .recently_lost
+            .iter()
+            .position(|s| s.seq == seq && s.target == from)
+        {
+            let Some(s) = self.recently_lost.remove(i) else {
+                return;
+            };
+            if !self.run.failed() {
+                if let Some(t) = self.targets.iter_mut().find(|t| t.addr == from) {
+                    t.rtt.sample(now.saturating_sub(s.at));
+                    out.push(Outcome::LateReply { target: from });
+                }
+            }
+        }
+    }
+
+    /// The RTT estimate of a target.
+    pub fn target(&self, addr: &IpAddr) -> Option<&Target> {
+        self.targets.iter().find(|t| t.addr == *addr)
+    }
+
+    /// What `ipmpstat -t` shows of this instance.
+    pub fn view(&self) -> InstanceView {
+        InstanceView {
+            family: self.family.name().to_string(),
+            mode: if self.capable() {
+                self.mode
+            } else {
+                TargetMode::Disabled
+            },
+            test_address: self.test_addr.map(|(a, _)| a),
+            disabled_reason: self.disabled_reason.clone(),
+            targets: self
+                .targets
+                .iter()
+                .map(|t| TargetView {
+                    address: t.addr,
+                    rtt_us: t.rtt.smoothed_us(),
+                    crtt_us: t.rtt.conservative_us(),
+                    losses: t.losses,
+                })
+                .collect(),
+            sent: self.sent,
+            acked: self.acked,
+            lost: self.lost,
+        }
+    }
+}

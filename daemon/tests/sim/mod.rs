@@ -1,0 +1,310 @@
+//! A simulated network around the sans-IO core: a fake clock, a fake
+//! kernel that applies the flags the core writes, and targets that answer
+//! probes unless a member's path is black-holed.
+
+#![allow(dead_code)]
+
+use libipmp::uapi::*;
+use mpathd::config::Config;
+use mpathd::core::{Action, Admin, Core, Input, Level, MemberReport, TestAddresses};
+use mpathd::instance::Family;
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+pub const GROUP: u32 = 10;
+pub const SEC: u64 = 1_000_000;
+pub const MS: u64 = 1_000;
+
+/// A member of the fake kernel.
+#[derive(Debug, Clone)]
+pub struct KMember {
+    pub ifindex: u32,
+    pub name: String,
+    pub flags: u32,
+    pub carrier: bool,
+    pub hwaddr: [u8; 6],
+}
+
+pub struct Sim {
+    pub now: u64,
+    pub core: Core,
+    pub kernel: BTreeMap<u32, KMember>,
+    /// Members whose probes (both directions) are dropped.
+    pub blackholed: BTreeSet<u32>,
+    /// Families whose probes are dropped on every member.
+    pub blackholed_family: BTreeSet<Family>,
+    /// Drop this many more probes of a member, then answer again.
+    pub drop_next: BTreeMap<u32, u32>,
+    /// Round trip of every answered probe.
+    pub rtt: u64,
+    pending: Vec<(u64, Input)>,
+    pub logs: Vec<(u64, Level, String)>,
+    /// (time, member, acked)
+    pub results: Vec<(u64, String, bool)>,
+    /// (time, ifindex, family)
+    pub sends: Vec<(u64, u32, Family)>,
+    pub flag_writes: Vec<(u64, u32, u32, u32)>,
+    pub targets: Vec<IpAddr>,
+}
+
+pub fn v4(s: &str) -> IpAddr {
+    s.parse().expect("an address")
+}
+
+impl Sim {
+    pub fn new(config: Config) -> Self {
+        Self {
+            now: 0,
+            core: Core::new(config, 42),
+            kernel: BTreeMap::new(),
+            blackholed: BTreeSet::new(),
+            blackholed_family: BTreeSet::new(),
+            drop_next: BTreeMap::new(),
+            rtt: MS,
+            pending: Vec::new(),
+            logs: Vec::new(),
+            results: Vec::new(),
+            sends: Vec::new(),
+            flag_writes: Vec::new(),
+            targets: vec![v4("192.168.10.1")],
+        }
+    }
+
+    /// The seed's group: net0 (1) and net1 (2) active, net2 (3) standby,
+    /// each with an IPv4 test address, router 192.168.10.1 as target.
+    pub fn itops0(config: Config) -> Self {
+        let mut sim = Self::new(config);
+        sim.input(Input::Routers(vec![v4("192.168.10.1")]));
+        sim.add_member(1, "net0", false, true);
+        sim.add_member(2, "net1", false, true);
+        sim.add_member(3, "net2", true, true);
+        sim
+    }
+
+    pub fn kernel_member(&mut self, ifindex: u32, name: &str, standby: bool) -> KMember {
+        KMember {
+            ifindex,
+            name: name.into(),
+            flags: if standby { MEMBER_F_STANDBY } else { 0 },
+            carrier: true,
+            hwaddr: [2, 0, 0, 0, 0, ifindex as u8],
+        }
+    }
+
+    pub fn report(&self, ifindex: u32) -> MemberReport {
+        let k = &self.kernel[&ifindex];
+        MemberReport {
+            ifindex,
+            name: k.name.clone(),
+            group_ifindex: GROUP,
+            group_ifname: "itops0".into(),
+            group_name: "itops0".into(),
+            flags: k.flags,
+            carrier: k.carrier,
+            hwaddr: k.hwaddr,
+        }
+    }
+
+    pub fn add_member(&mut self, ifindex: u32, name: &str, standby: bool, test_address: bool) {
+        let k = self.kernel_member(ifindex, name, standby);
+        self.kernel.insert(ifindex, k);
+        let report = self.report(ifindex);
+        self.input(Input::Member {
+            report,
+            adopt: false,
+        });
+        if test_address {
+            self.set_test_address(ifindex, Some(v4(&format!("192.168.10.{}", 10 + ifindex))));
+        }
+    }
+
+    pub fn set_test_address(&mut self, ifindex: u32, addr: Option<IpAddr>) {
+        self.input(Input::TestAddresses {
+            ifindex,
+            addresses: TestAddresses {
+                v4: addr.map(|a| (a, 24)),
+                v6: None,
+            },
+        });
+    }
+
+    pub fn input(&mut self, input: Input) {
+        let actions = self.core.handle(self.now, input);
+        self.apply(actions);
+    }
+
+    pub fn admin(&mut self, request: Admin) -> Result<(), String> {
+        let (r, actions) = self.core.admin(self.now, request);
+        self.apply(actions);
+        r
+    }
+
+    /// Carrier change on a member, as the kernel reports it.
+    pub fn carrier(&mut self, ifindex: u32, up: bool) {
+        if let Some(k) = self.kernel.get_mut(&ifindex) {
+            k.carrier = up;
+        }
+        let report = self.report(ifindex);
+        self.input(Input::Member {
+            report,
+            adopt: false,
+        });
+    }
+
+    fn apply(&mut self, actions: Vec<Action>) {
+        for a in actions {
+            match a {
+                Action::SetFlags {
+                    ifindex,
+                    flags,
+                    mask,
+                } => {
+                    self.flag_writes.push((self.now, ifindex, flags, mask));
+                    let report = if let Some(k) = self.kernel.get_mut(&ifindex) {
+                        k.flags = (k.flags & !mask) | (flags & mask);
+                        true
+                    } else {
+                        false
+                    };
+                    if report {
+                        // The kernel's event echoes the change back.
+                        let r = self.report(ifindex);
+                        self.pending.push((
+                            self.now,
+                            Input::Member {
+                                report: r,
+                                adopt: false,
+                            },
+                        ));
+                    }
+                }
+                Action::Probe {
+                    ifindex,
+                    family,
+                    dst,
+                    seq,
+                    ..
+                } => {
+                    self.sends.push((self.now, ifindex, family));
+                    let mut dropped = self.blackholed.contains(&ifindex)
+                        || self.blackholed_family.contains(&family)
+                        || !self.kernel.get(&ifindex).is_some_and(|k| k.carrier);
+                    if let Some(n) = self.drop_next.get_mut(&ifindex) {
+                        if *n > 0 {
+                            *n -= 1;
+                            dropped = true;
+                        }
+                    }
+                    if dropped {
+                        continue;
+                    }
+                    let responders: Vec<IpAddr> = if dst.is_multicast() {
+                        self.targets.clone()
+                    } else if self.targets.contains(&dst) {
+                        vec![dst]
+                    } else {
+                        vec![]
+                    };
+                    for from in responders {
+                        self.pending.push((
+                            self.now + self.rtt,
+                            Input::Reply {
+                                ifindex,
+                                family,
+                                seq,
+                                from,
+                            },
+                        ));
+                    }
+                }
+                Action::Log(level, line) => self.logs.push((self.now, level, line)),
+                Action::ProbeResult(e) => self.results.push((self.now, e.interface, e.acked)),
+                Action::TakeGroup { .. } | Action::CloseProbes { .. } => {}
+            }
+        }
+    }
+
+    /// Runs the clock to `until` (absolute µs).
+    pub fn run_until(&mut self, until: u64) {
+        loop {
+            let next_reply = self.pending.iter().map(|(t, _)| *t).min();
+            let next = match (self.core.next_deadline(), next_reply) {
+                (Some(a), Some(b)) => a.min(b),
+                (a, b) => match a.or(b) {
+                    Some(t) => t,
+                    None => break,
+                },
+            };
+            if next > until {
+                break;
+            }
+            self.now = self.now.max(next);
+            if let Some(i) = self.pending.iter().position(|(t, _)| *t <= self.now) {
+                let (_, input) = self.pending.remove(i);
+                self.input(input);
+                continue;
+            }
+            let actions = self.core.tick(self.now);
+            self.apply(actions);
+        }
+        self.now = until;
+    }
+
+    pub fn run_for(&mut self, d: u64) {
+        self.run_until(self.now + d);
+    }
+
+    /// Runs until `pred` holds, at most `limit`; returns the time taken.
+    pub fn run_until_pred(
+        &mut self,
+        limit: u64,
+        mut pred: impl FnMut(&Sim) -> bool,
+    ) -> Option<u64> {
+        let start = self.now;
+        while self.now < start + limit {
+            let step = (self.now + 10 * MS).min(start + limit);
+            self.run_until(step);
+            if pred(self) {
+                return Some(self.now - start);
+            }
+        }
+        None
+    }
+
+    pub fn flags(&self, ifindex: u32) -> u32 {
+        self.kernel[&ifindex].flags
+    }
+
+    pub fn failed(&self, ifindex: u32) -> bool {
+        self.flags(ifindex) & MEMBER_F_FAILED != 0
+    }
+
+    /// `ipmpstat -i`-like flag string of the member (i, s, h).
+    pub fn role(&self, ifindex: u32) -> String {
+        let f = self.flags(ifindex);
+        let mut s = String::new();
+        s.push(if f & MEMBER_F_INACTIVE != 0 { 'i' } else { '-' });
+        s.push(if f & MEMBER_F_STANDBY != 0 { 's' } else { '-' });
+        s.push(if f & MEMBER_F_FAILED != 0 { 'F' } else { '-' });
+        s.push(if f & MEMBER_F_OFFLINE != 0 { 'O' } else { '-' });
+        s
+    }
+
+    pub fn losses_of(&self, name: &str, since: u64) -> usize {
+        self.results
+            .iter()
+            .filter(|(t, n, acked)| *t >= since && n == name && !acked)
+            .count()
+    }
+
+    pub fn acks_of(&self, name: &str, since: u64) -> usize {
+        self.results
+            .iter()
+            .filter(|(t, n, acked)| *t >= since && n == name && *acked)
+            .count()
+    }
+
+    pub fn logged(&self, text: &str) -> bool {
+        self.logs.iter().any(|(_, _, l)| l.contains(text))
+    }
+}
