@@ -776,6 +776,17 @@ impl Core {
                     }));
                     if acked {
                         self.adapt_fdt(now, group, ifindex, family, target, out);
+                    } else {
+                        let m = &self.members[&ifindex];
+                        out.push(Action::Log(
+                            Level::Debug,
+                            format!(
+                                "{} {}: probe {seq} to {target} lost ({} in a row)",
+                                m.name,
+                                family.name(),
+                                m.instances()[family as usize].run.losses()
+                            ),
+                        ));
                     }
                     if verdict != Verdict::Unchanged {
                         self.probe_verdict(now, ifindex, verdict, out);
@@ -881,6 +892,25 @@ impl Core {
                         || (!o.probing() && o.carrier && !o.link_failed))
             });
             if group != ANONYMOUS && !others.is_empty() && !someone_works {
+                let seen: Vec<String> = others
+                    .iter()
+                    .map(|o| {
+                        format!(
+                            "{} last reply {:?} failed {}",
+                            o.name,
+                            o.last_reply(),
+                            o.failed
+                        )
+                    })
+                    .collect();
+                out.push(Action::Log(
+                    Level::Debug,
+                    format!(
+                        "{} failing since {since}: no other member heard a reply since ({})",
+                        m.name,
+                        seen.join(", ")
+                    ),
+                ));
                 self.group_failure(now, group, out);
                 return;
             }

@@ -76,6 +76,9 @@ pub struct Target {
     pub losses: u32,
     /// A router from the routing table (else a host or an explicit one).
     pub router: bool,
+    /// Replies it has given. The first one's round trip includes address
+    /// resolution (ARP/ND) and is not taken into the estimate.
+    pub replies: u64,
 }
 
 impl Target {
@@ -85,6 +88,7 @@ impl Target {
             rtt: RttEstimate::default(),
             losses: 0,
             router,
+            replies: 0,
         }
     }
 }
@@ -496,11 +500,13 @@ impl Instance {
             let failed = self.run.failed();
             if let Some(t) = self.targets.iter_mut().find(|t| t.addr == from) {
                 t.losses = 0;
-                // While failed, replies may have queued behind address
-                // resolution: they would teach the estimate nonsense.
-                if !failed {
+                // While failed, and on a target's first answer, replies may
+                // have queued behind address resolution: they would teach
+                // the estimate nonsense.
+                if !failed && t.replies > 0 {
                     t.rtt.sample(rtt);
                 }
+                t.replies += 1;
             }
             let verdict = self.run.reply();
             out.push(Outcome::Result {
@@ -520,11 +526,12 @@ impl Instance {
             let Some(s) = self.recently_lost.remove(i) else {
                 return;
             };
-            if !self.run.failed() {
-                if let Some(t) = self.targets.iter_mut().find(|t| t.addr == from) {
+            if let Some(t) = self.targets.iter_mut().find(|t| t.addr == from) {
+                if !self.run.failed() && t.replies > 0 {
                     t.rtt.sample(now.saturating_sub(s.at));
                     out.push(Outcome::LateReply { target: from });
                 }
+                t.replies += 1;
             }
         }
     }

@@ -13,3 +13,4 @@ pub mod flap;
 pub mod instance;
 pub mod policy;
 pub mod probe;
+pub mod shell;

@@ -26,6 +26,13 @@ echo "@@ipmp-test guest $(uname -r) $(nproc) cpus"
 # with its kernel log, not stall the whole run.
 teardown() {
     local ok=0 link
+    # Daemons and helpers a scenario left running.
+    # (The daemon runs as in.mpathd, a link to target/debug/mpathd.)
+    pkill -x in.mpathd 2>/dev/null; pkill -x mpathd 2>/dev/null
+    pkill -x iperf3 2>/dev/null; pkill -f "ipmpadm -j monitor" 2>/dev/null
+    sleep 0.2
+    pkill -9 -x in.mpathd 2>/dev/null; pkill -9 -x mpathd 2>/dev/null
+    rm -f /tmp/mpathd.log /tmp/events
     timeout 60 ip -all netns delete 2>/dev/null || { echo "teardown: netns deletion hung"; ok=1; }
     for link in $(ip -j link show | jq -r '.[] | select(.ifname != "lo") | .ifname'); do
         timeout 60 ip link del "$link" 2>/dev/null

@@ -179,3 +179,144 @@ roles_of() {
 active_set() {
     ipmpadm -j show "$1" | jq -r '[.[0].members[] | select(.active) | .ifname] | join(" ")'
 }
+
+# --- in.mpathd -----------------------------------------------------------------
+
+MPATHD_SOCK=/run/ipmp/mpathd.sock
+MPATHD_LOG=/tmp/mpathd.log
+
+# mpathd_start [ARGS...]: in.mpathd -d -a ARGS in the background (its log
+# in $MPATHD_LOG, shown if the scenario fails); waits for its socket.
+mpathd_start() {
+    rm -f "$MPATHD_SOCK"
+    in.mpathd -d -a "$@" >>"$MPATHD_LOG" 2>&1 &
+    MPATHD_PID=$!
+    local _
+    for _ in $(seq 100); do
+        [ -S "$MPATHD_SOCK" ] && return 0
+        sleep 0.1
+    done
+    fail "in.mpathd did not start: $(cat "$MPATHD_LOG")"
+}
+
+# On a failed scenario, the daemon's log says why.
+mpathd_log_on_failure() {
+    local status=$?
+    if [ "$status" -ne 0 ] && [ -s "$MPATHD_LOG" ]; then
+        echo "--- in.mpathd log ---"
+        tail -n 80 "$MPATHD_LOG"
+    fi
+}
+trap mpathd_log_on_failure EXIT
+
+# mpathd_req JSON: one request on the control socket; prints the answer.
+mpathd_req() {
+    echo "$1" | socat -t 5 - "UNIX-CONNECT:$MPATHD_SOCK"
+}
+
+# mview IF FIELD: a field of the daemon's view of member IF.
+mview() {
+    mpathd_req '{"op":"snapshot"}' | jq -r --arg m "$1" '.snapshot.members[] | select(.name == $m) | .'"$2"
+}
+
+# gview FIELD: a field of the daemon's view of the (first) group.
+gview() {
+    mpathd_req '{"op":"snapshot"}' | jq -r '.snapshot.groups[0].'"$1"
+}
+
+# mview_is IF FIELD VALUE / gview_is FIELD VALUE: for wait_for.
+mview_is() { [ "$(mview "$1" "$2")" = "$3" ]; }
+gview_is() { [ "$(gview "$1")" = "$2" ]; }
+
+# kflags IF: the member's kernel flags as letters, like the unit tests:
+# i (inactive) s (standby) F (failed) O (offline), '-' where unset.
+kflags() {
+    local f
+    f=$(member_field "$1" flags)
+    printf '%s%s%s%s\n' \
+        "$( (( f & 2 )) && echo i || echo -)" "$( (( f & 1 )) && echo s || echo -)" \
+        "$( (( f & 4 )) && echo F || echo -)" "$( (( f & 8 )) && echo O || echo -)"
+}
+
+# wait_for SECONDS DESCRIPTION CMD...: polls CMD every 0.1 s until it succeeds.
+wait_for() {
+    local limit=$1 what=$2 i
+    shift 2
+    for (( i = 0; i < limit * 10; i++ )); do
+        "$@" && { ok "$what"; return 0; }
+        sleep 0.1
+    done
+    fail "$what: not within $limit s"
+}
+
+# has_flag IF LETTER: whether kflags IF shows LETTER.
+has_flag() { [[ $(kflags "$1") == *"$2"* ]]; }
+lacks_flag() { [[ $(kflags "$1") != *"$2"* ]]; }
+
+# events_start: records the kernel's ipmp events, each line prefixed with
+# its arrival time ($EPOCHREALTIME), in /tmp/events.
+events_start() {
+    : > /tmp/events
+    (ipmpadm -j monitor | while IFS= read -r l; do printf '%s %s\n' "$EPOCHREALTIME" "$l"; done) \
+        >> /tmp/events 2>/dev/null &
+    sleep 0.5
+}
+
+# flag_time IF BIT on|off SINCE: arrival time of the first event after
+# SINCE showing IF with flag BIT (1 standby, 2 inactive, 4 failed,
+# 8 offline) set (on) or clear (off); nothing if there is none.
+flag_time() {
+    local want=false ts json
+    [ "$3" = on ] && want=true
+    while read -r ts json; do
+        [ "$(echo "$ts > $4" | bc)" = 1 ] || continue
+        if jq -e --arg m "$1" --argjson b "$2" --argjson w "$want" \
+            '.member.ifname == $m and ((((.member.flags / $b) | floor) % 2 == 1) == $w)' \
+            <<<"$json" >/dev/null; then
+            echo "$ts"
+            return 0
+        fi
+    done < /tmp/events
+}
+
+# ms_between T0 T1: milliseconds from T0 to T1 ($EPOCHREALTIME values).
+ms_between() {
+    echo "($2 - $1) * 1000 / 1" | bc
+}
+
+# blackhole PORT on|off: drop everything through switch port PORT, both
+# ways, with the link left up.
+blackhole() {
+    if [ "$2" = on ]; then
+        ip netns exec switch tc qdisc add dev "$1" root netem loss 100%
+        ip netns exec switch tc qdisc add dev "$1" ingress
+        ip netns exec switch tc filter add dev "$1" ingress matchall action drop
+    else
+        ip netns exec switch tc qdisc del dev "$1" root
+        ip netns exec switch tc qdisc del dev "$1" ingress
+    fi
+}
+
+# probe_lan: the seed's topology for the daemon: itops0 over net0, net1
+# (active) and net2 (standby), data address 192.168.10.5, test addresses
+# 192.168.10.10-12 (noprefixroute: the members get no route of their own,
+# so data traffic never leaves by them directly), default route via the
+# router 192.168.10.1, which is also the probe target.
+#
+#   itops0 ─┬─ net0 ── sw-net0 ─┐
+#           ├─ net1 ── sw-net1 ─┼─ sw0 ── router-sw ── [router] eth0 192.168.10.1
+#           └─ net2 ── sw-net2 ─┘
+probe_lan() {
+    local i
+    sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+    for i in 0 1 2; do veth "net$i" "sw-net$i"; done
+    host router 192.168.10.1/24
+    switch sw0 sw-net0 sw-net1 sw-net2 router-sw
+    ip link add itops0 type ipmp
+    for i in 1 0 2; do ip link set "net$i" master itops0; done
+    ipmpadm set-member net2 --standby on
+    ip link set itops0 up
+    ip addr add 192.168.10.5/24 dev itops0
+    for i in 0 1 2; do ip addr add "192.168.10.1$i/24" dev "net$i" noprefixroute; done
+    ip route add default via 192.168.10.1 dev itops0
+}

@@ -220,6 +220,12 @@ fn build_tools(root: &Path) -> Result<(), String> {
     if !status.success() {
         return Err("building the userspace programs failed".into());
     }
+    // The daemon's installed name has a dot, which Cargo refuses.
+    let link = root.join("target/debug/in.mpathd");
+    if std::fs::symlink_metadata(&link).is_err() {
+        std::os::unix::fs::symlink("mpathd", &link)
+            .map_err(|e| format!("{}: {e}", link.display()))?;
+    }
     Ok(())
 }
 

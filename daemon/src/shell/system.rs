@@ -1,0 +1,236 @@
+//! What the daemon reads from the system besides ipmp.ko: addresses of
+//! interfaces (test addresses, this host's own), routers from the routing
+//! table, hardware addresses, and (for the anonymous group) the list of
+//! multicast-capable interfaces.
+
+use crate::core::TestAddresses;
+use nix::ifaddrs::getifaddrs;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Interface flags from `/sys/class/net/*/flags`.
+const IFF_UP: u32 = 0x1;
+const IFF_LOOPBACK: u32 = 0x8;
+const IFF_MULTICAST: u32 = 0x1000;
+
+/// One address of one interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IfAddress {
+    /// Interface name.
+    pub ifname: String,
+    /// The address.
+    pub addr: IpAddr,
+    /// Its prefix length.
+    pub prefix: u8,
+}
+
+/// Every address of every interface.
+pub fn addresses() -> Vec<IfAddress> {
+    let Ok(list) = getifaddrs() else {
+        return Vec::new();
+    };
+    list.filter_map(|ifa| {
+        let addr = ifa.address?;
+        let mask = ifa.netmask;
+        if let Some(sin) = addr.as_sockaddr_in() {
+            let prefix = mask
+                .and_then(|m| {
+                    m.as_sockaddr_in()
+                        .map(|m| u32::from(m.ip()).count_ones() as u8)
+                })
+                .unwrap_or(32);
+            Some(IfAddress {
+                ifname: ifa.interface_name,
+                addr: IpAddr::V4(sin.ip()),
+                prefix,
+            })
+        } else if let Some(sin6) = addr.as_sockaddr_in6() {
+            let prefix = mask
+                .and_then(|m| {
+                    m.as_sockaddr_in6()
+                        .map(|m| u128::from(m.ip()).count_ones() as u8)
+                })
+                .unwrap_or(128);
+            Some(IfAddress {
+                ifname: ifa.interface_name,
+                addr: IpAddr::V6(sin6.ip()),
+                prefix,
+            })
+        } else {
+            None
+        }
+    })
+    .collect()
+}
+
+/// A member's test addresses: its first IPv4 address, and its IPv6
+/// link-local address (behaviour.md §2).
+pub fn test_addresses(all: &[IfAddress], ifname: &str) -> TestAddresses {
+    let mine = || all.iter().filter(move |a| a.ifname == ifname);
+    TestAddresses {
+        v4: mine()
+            .find(|a| a.addr.is_ipv4())
+            .map(|a| (a.addr, a.prefix)),
+        v6: mine()
+            .find(|a| matches!(a.addr, IpAddr::V6(v6) if is_link_local(&v6)))
+            .map(|a| a.addr),
+    }
+}
+
+/// fe80::/10.
+pub fn is_link_local(a: &Ipv6Addr) -> bool {
+    a.segments()[0] & 0xffc0 == 0xfe80
+}
+
+/// The next hops of the routing table, both families.
+pub fn routers() -> Vec<IpAddr> {
+    let mut out = Vec::new();
+    if let Ok(text) = std::fs::read_to_string("/proc/net/route") {
+        out.extend(parse_ipv4_routes(&text));
+    }
+    if let Ok(text) = std::fs::read_to_string("/proc/net/ipv6_route") {
+        out.extend(parse_ipv6_routes(&text));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Gateways of `/proc/net/route`: the kernel prints the network-order
+/// address as a host-order hex number, so its native bytes are the
+/// address.
+pub fn parse_ipv4_routes(text: &str) -> Vec<IpAddr> {
+    const RTF_GATEWAY: u32 = 0x2;
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let gw = u32::from_str_radix(f.get(2)?, 16).ok()?;
+            let flags = u32::from_str_radix(f.get(3)?, 16).ok()?;
+            (flags & RTF_GATEWAY != 0 && gw != 0)
+                .then(|| IpAddr::V4(Ipv4Addr::from(gw.to_ne_bytes())))
+        })
+        .collect()
+}
+
+/// Next hops of `/proc/net/ipv6_route`.
+pub fn parse_ipv6_routes(text: &str) -> Vec<IpAddr> {
+    text.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let hop = u128::from_str_radix(f.get(4)?, 16).ok()?;
+            (hop != 0).then(|| IpAddr::V6(Ipv6Addr::from(hop)))
+        })
+        .collect()
+}
+
+/// An interface's hardware address from sysfs (zero if unknown).
+pub fn hwaddr(ifname: &str) -> [u8; 6] {
+    let mut mac = [0u8; 6];
+    if let Ok(text) = std::fs::read_to_string(format!("/sys/class/net/{ifname}/address")) {
+        for (b, part) in mac.iter_mut().zip(text.trim().split(':')) {
+            *b = u8::from_str_radix(part, 16).unwrap_or(0);
+        }
+    }
+    mac
+}
+
+/// An interface that the anonymous group tracks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainInterface {
+    /// Index.
+    pub ifindex: u32,
+    /// Name.
+    pub name: String,
+    /// Up with carrier.
+    pub carrier: bool,
+}
+
+fn read_u32(path: &str, radix: u32) -> Option<u32> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let t = text.trim();
+    let t = t.strip_prefix("0x").unwrap_or(t);
+    u32::from_str_radix(t, radix).ok()
+}
+
+/// Up, multicast-capable, non-loopback interfaces that are neither an
+/// IPMP interface nor anyone's member (`skip` names those).
+pub fn plain_interfaces(skip: &[String]) -> Vec<PlainInterface> {
+    let Ok(dir) = std::fs::read_dir("/sys/class/net") else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in dir.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if skip.contains(&name) {
+            continue;
+        }
+        let base = format!("/sys/class/net/{name}");
+        let Some(flags) = read_u32(&format!("{base}/flags"), 16) else {
+            continue;
+        };
+        if flags & IFF_LOOPBACK != 0 || flags & IFF_MULTICAST == 0 || flags & IFF_UP == 0 {
+            continue;
+        }
+        // Ports of a bridge, bond or team belong to their master.
+        if std::path::Path::new(&format!("{base}/master")).exists() {
+            continue;
+        }
+        let Some(ifindex) = read_u32(&format!("{base}/ifindex"), 10) else {
+            continue;
+        };
+        let carrier = read_u32(&format!("{base}/carrier"), 10) == Some(1);
+        out.push(PlainInterface {
+            ifindex,
+            name,
+            carrier,
+        });
+    }
+    out.sort_by_key(|p| p.ifindex);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_gateways_from_proc_net_route() {
+        let text =
+            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
+                    itops0\t00000000\t010AA8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n\
+                    itops0\t000AA8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+        assert_eq!(
+            parse_ipv4_routes(text),
+            vec!["192.168.10.1".parse::<IpAddr>().unwrap()]
+        );
+    }
+
+    #[test]
+    fn ipv6_next_hops_from_proc_net_ipv6_route() {
+        let text = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003 itops0\n\
+                    fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001 net0\n";
+        assert_eq!(
+            parse_ipv6_routes(text),
+            vec!["fe80::1".parse::<IpAddr>().unwrap()]
+        );
+    }
+
+    #[test]
+    fn test_addresses_take_ipv4_and_the_link_local() {
+        let a = |ifname: &str, addr: &str, prefix| IfAddress {
+            ifname: ifname.into(),
+            addr: addr.parse().unwrap(),
+            prefix,
+        };
+        let all = vec![
+            a("itops0", "192.168.10.5", 24),
+            a("net0", "2001:db8::5", 64),
+            a("net0", "fe80::1:2", 64),
+            a("net0", "192.168.10.11", 24),
+        ];
+        let t = test_addresses(&all, "net0");
+        assert_eq!(t.v4, Some(("192.168.10.11".parse().unwrap(), 24)));
+        assert_eq!(t.v6, Some("fe80::1:2".parse().unwrap()));
+        assert_eq!(test_addresses(&all, "net1"), TestAddresses::default());
+    }
+}
