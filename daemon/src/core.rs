@@ -832,6 +832,25 @@ impl Core {
             return;
         };
         let name = m.name.clone();
+        // One target much slower than its peers is the target's problem:
+        // drop it rather than slow the whole group down.
+        let interval = self.interval_us(group);
+        if crtt_us > interval {
+            let dropped = self.members.get_mut(&ifindex).is_some_and(|m| {
+                m.instance_mut(family)
+                    .drop_if_exceptionally_slow(&target, interval, now)
+            });
+            if dropped {
+                out.push(Action::Log(
+                    Level::Info,
+                    format!(
+                        "{name} {}: probe target {target} is much slower than the others; dropped",
+                        family.name()
+                    ),
+                ));
+                return;
+            }
+        }
         let crtts: Vec<u64> = self
             .members
             .values()

@@ -26,6 +26,12 @@ pub const MAX_OUTSTANDING: usize = 2;
 /// lost; the original, counting in whole milliseconds, treated such a CRTT
 /// as unknown and waited a whole probe interval.
 pub const MIN_LOSS_TIMEOUT_US: u64 = 10_000;
+/// Targets that must remain before a slow one may be dropped (the
+/// original's MIN_PROBE_TARGETS).
+pub const MIN_TARGETS: usize = 2;
+/// A target is exceptionally slow when every other one answers within
+/// the probe interval divided by this (the original's EXCEPTION_FACTOR).
+pub const EXCEPTION_FACTOR: u64 = 5;
 /// Lost probes remembered so that a late reply still feeds the RTT
 /// estimate (which is how a slow target raises the FDT).
 const RECENTLY_LOST: usize = 8;
@@ -534,6 +540,39 @@ impl Instance {
                 t.replies += 1;
             }
         }
+    }
+
+    /// Drops `addr` if it is the one slow target among fast ones: at
+    /// least [`MIN_TARGETS`] others remain, and each answers within the
+    /// interval / [`EXCEPTION_FACTOR`]. A router is kept out for
+    /// [`DEAD_ROUTER_RETRY_US`]; a host is forgotten and another sought.
+    pub fn drop_if_exceptionally_slow(
+        &mut self,
+        addr: &IpAddr,
+        interval_us: u64,
+        now: u64,
+    ) -> bool {
+        let others: Vec<&Target> = self.targets.iter().filter(|t| t.addr != *addr).collect();
+        if others.len() < MIN_TARGETS
+            || !others.iter().all(|t| {
+                t.rtt
+                    .conservative_us()
+                    .is_some_and(|c| c < interval_us / EXCEPTION_FACTOR)
+            })
+        {
+            return false;
+        }
+        let Some(i) = self.targets.iter().position(|t| t.addr == *addr) else {
+            return false;
+        };
+        let t = self.targets.remove(i);
+        if t.router {
+            self.dead_routers.push((t.addr, now + DEAD_ROUTER_RETRY_US));
+        }
+        if self.next_target >= self.targets.len() {
+            self.next_target = 0;
+        }
+        true
     }
 
     /// The RTT estimate of a target.

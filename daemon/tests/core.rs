@@ -586,3 +586,23 @@ fn the_anonymous_group_detects_but_writes_nothing() {
     assert!(s.flag_writes.is_empty());
     assert_eq!(s.core.snapshot().members[0].state, MemberState::Failed);
 }
+
+#[test]
+fn one_slow_target_among_fast_ones_is_dropped_instead_of_raising_the_fdt() {
+    let routers: Vec<_> = (1..=3).map(|i| v4(&format!("192.168.10.{i}"))).collect();
+    let mut s = Sim::new(Config::default());
+    s.targets = routers.clone();
+    s.input(Input::Routers(routers));
+    s.add_member(1, "net0", false, true);
+    s.add_member(2, "net1", false, true);
+    s.run_for(60 * SEC);
+    s.rtt_of.insert(v4("192.168.10.2"), 3 * SEC);
+    s.run_for(60 * SEC);
+    assert!(s.logged("probe target 192.168.10.2 is much slower than the others; dropped"));
+    assert_eq!(
+        s.core.snapshot().groups[0].fdt_ms,
+        Some(10_000),
+        "the FDT stays"
+    );
+    assert!(!s.failed(1) && !s.failed(2));
+}

@@ -37,6 +37,8 @@ pub struct Sim {
     pub drop_next: BTreeMap<u32, u32>,
     /// Round trip of every answered probe.
     pub rtt: u64,
+    /// Round trip of probes to particular targets.
+    pub rtt_of: BTreeMap<IpAddr, u64>,
     pending: Vec<(u64, Input)>,
     pub logs: Vec<(u64, Level, String)>,
     /// (time, member, acked)
@@ -61,6 +63,7 @@ impl Sim {
             blackholed_family: BTreeSet::new(),
             drop_next: BTreeMap::new(),
             rtt: MS,
+            rtt_of: BTreeMap::new(),
             pending: Vec::new(),
             logs: Vec::new(),
             results: Vec::new(),
@@ -206,8 +209,9 @@ impl Sim {
                         vec![]
                     };
                     for from in responders {
+                        let rtt = self.rtt_of.get(&from).copied().unwrap_or(self.rtt);
                         self.pending.push((
-                            self.now + self.rtt,
+                            self.now + rtt,
                             Input::Reply {
                                 ifindex,
                                 family,

@@ -22,7 +22,7 @@ expect_eq "$(carrier_of net0)" 1 "net0's link is up"
 # measure FDT_MS: black-hole net0, then open it again; checks both times.
 measure() {
     local fdt=$1 t0 t1 ms
-    sleep 2
+    sleep 1
     t0=$EPOCHREALTIME
     blackhole sw-net0 on
     wait_for $(( fdt * 3 / 1000 + 2 )) "net0 failed by probes (FDT $fdt ms)" has_flag net0 F
@@ -55,7 +55,7 @@ flags_before="$(kflags net0) $(kflags net1) $(kflags net2)"
 echo "FAILURE_DETECTION_TIME=10000" > /tmp/mpathd.conf
 kill -HUP "$MPATHD_PID"
 wait_for 5 "the new FDT is in force" gview_is fdt_ms 10000
-sleep 3
+sleep 2
 expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "$flags_before" "flags after SIGHUP"
 expect_eq "$(wc -l < /tmp/events)" "$before" "kernel events after SIGHUP (none: nothing written)"
 kill -0 "$MPATHD_PID" || fail "the daemon is gone after SIGHUP"

@@ -17,7 +17,7 @@ expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "--F- ---- -s--" "flags
 
 ip netns exec router iperf3 -s -D -1 >/dev/null
 sleep 0.5
-iperf3 -c 192.168.10.1 -t 12 -P 4 > /tmp/iperf.txt 2>&1 &
+iperf3 -c 192.168.10.1 -t 9 -P 4 > /tmp/iperf.txt 2>&1 &
 iperf=$!
 sleep 2
 
@@ -27,7 +27,7 @@ wait "$MPATHD_PID" 2>/dev/null || true
 sleep 2
 expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "--F- ---- -s--" "flags kept with no daemon"
 mpathd_start -f /tmp/mpathd.conf
-sleep 4
+sleep 3
 expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "--F- ---- -s--" "flags after the restart"
 expect_eq "$(awk -v t="$t_kill" '$1 > t' /tmp/events | wc -l)" 0 "kernel events since the kill (none: nothing written)"
 expect_eq "$(mview net0 state) $(mview net2 active)" "failed true" "the new daemon's view"
