@@ -753,6 +753,7 @@ impl Core {
                 }
                 Outcome::Result {
                     seq,
+                    sent_at,
                     target,
                     acked,
                     rtt_us,
@@ -765,6 +766,9 @@ impl Core {
                     let est = inst.target(&target).map(|t| t.rtt);
                     out.push(Action::ProbeResult(ProbeEvent {
                         time_us: now,
+                        sent_us: sent_at,
+                        sent_monotonic_us: None,
+                        processed_rtt_us: None,
                         interface: m.name.clone(),
                         family: family.name().to_string(),
                         seq,

@@ -121,6 +121,8 @@ pub enum Outcome {
     Result {
         /// Its sequence number.
         seq: u16,
+        /// When it was sent.
+        sent_at: u64,
         /// Its target.
         target: IpAddr,
         /// Answered.
@@ -433,6 +435,7 @@ impl Instance {
         };
         out.push(Outcome::Result {
             seq: s.seq,
+            sent_at: s.at,
             target: s.target,
             acked: false,
             rtt_us: None,
@@ -517,6 +520,7 @@ impl Instance {
             let verdict = self.run.reply();
             out.push(Outcome::Result {
                 seq,
+                sent_at: s.at,
                 target: from,
                 acked: true,
                 rtt_us: Some(rtt),

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 /// as it is when it stops (SIGTERM). SIGHUP re-reads the configuration in
 /// place. `ipmpstat` and `ipmpadm` talk to it over a Unix socket.
 #[derive(Debug, Parser)]
-#[command(name = "in.mpathd", bin_name = "in.mpathd", version, about, long_about)]
+#[command(name = "in.mpathd", bin_name = "in.mpathd", version)]
 struct Cli {
     /// Debug: log everything, including debug lines, to stderr instead
     /// of syslog.

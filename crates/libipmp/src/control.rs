@@ -235,6 +235,13 @@ pub struct Snapshot {
 pub struct ProbeEvent {
     /// When the result was known, µs since the daemon started.
     pub time_us: u64,
+    /// When the probe was sent, µs since the daemon started.
+    pub sent_us: u64,
+    /// When the probe was sent, on the system's monotonic clock
+    /// (CLOCK_MONOTONIC, µs), so that clients can relate it to their own
+    /// start (`ipmpstat -p` TIME).
+    #[serde(default)]
+    pub sent_monotonic_us: Option<u64>,
     /// The member.
     pub interface: String,
     /// "ipv4" or "ipv6".
@@ -245,8 +252,13 @@ pub struct ProbeEvent {
     pub target: IpAddr,
     /// Answered (false: lost).
     pub acked: bool,
-    /// Round-trip time as the daemon measured it, µs (answered probes).
+    /// Round-trip time to the reply's arrival at the probe socket, µs
+    /// (answered probes; `ipmpstat -p` NETRTT).
     pub rtt_us: Option<u64>,
+    /// Round-trip time to the daemon's processing of the reply, µs
+    /// (`ipmpstat -p` RTT).
+    #[serde(default)]
+    pub processed_rtt_us: Option<u64>,
     /// The target's smoothed RTT after this probe, µs.
     pub rtt_avg_us: Option<u64>,
     /// The target's RTT deviation after this probe, µs.
@@ -296,4 +308,96 @@ mod tests {
             r#"{"result":"error","message":"net1 is already offline"}"#
         );
     }
+}
+
+/// Why the daemon could not be asked.
+#[derive(Debug)]
+pub enum AskError {
+    /// Nothing listens on the socket: the daemon is not running.
+    NoDaemon,
+    /// The exchange failed midway.
+    Io(std::io::Error),
+    /// The daemon's answer was not understood.
+    Protocol(String),
+}
+
+impl std::fmt::Display for AskError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            // The original's words.
+            AskError::NoDaemon => write!(f, "cannot contact in.mpathd -- is IPMP in use?"),
+            AskError::Io(e) => write!(f, "in.mpathd: {e}"),
+            AskError::Protocol(e) => write!(f, "in.mpathd answered something unexpected: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for AskError {}
+
+fn connect() -> Result<std::os::unix::net::UnixStream, AskError> {
+    let stream =
+        std::os::unix::net::UnixStream::connect(socket_path()).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused => {
+                AskError::NoDaemon
+            }
+            _ => AskError::Io(e),
+        })?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .map_err(AskError::Io)?;
+    Ok(stream)
+}
+
+fn send(stream: &mut std::os::unix::net::UnixStream, request: &Request) -> Result<(), AskError> {
+    use std::io::Write;
+    let mut line = serde_json::to_string(request).map_err(|e| AskError::Protocol(e.to_string()))?;
+    line.push('\n');
+    stream.write_all(line.as_bytes()).map_err(AskError::Io)
+}
+
+fn read_line<T: serde::de::DeserializeOwned>(
+    reader: &mut impl std::io::BufRead,
+) -> Result<Option<T>, AskError> {
+    let mut line = String::new();
+    if reader.read_line(&mut line).map_err(AskError::Io)? == 0 {
+        return Ok(None);
+    }
+    serde_json::from_str(&line)
+        .map(Some)
+        .map_err(|e| AskError::Protocol(e.to_string()))
+}
+
+/// Sends one request and returns the daemon's answer.
+pub fn ask(request: &Request) -> Result<Response, AskError> {
+    let mut stream = connect()?;
+    send(&mut stream, request)?;
+    let mut reader = std::io::BufReader::new(stream);
+    read_line(&mut reader)?.ok_or_else(|| AskError::Protocol("no answer".into()))
+}
+
+/// The daemon's snapshot.
+pub fn snapshot() -> Result<Snapshot, AskError> {
+    match ask(&Request::Snapshot)? {
+        Response::Ok {
+            snapshot: Some(s), ..
+        } => Ok(s),
+        Response::Ok { .. } => Err(AskError::Protocol("no snapshot".into())),
+        Response::Error { message } => Err(AskError::Protocol(message)),
+    }
+}
+
+/// Subscribes to probe results; the iterator ends when the daemon does.
+pub fn probe_stream() -> Result<impl Iterator<Item = Result<ProbeEvent, AskError>>, AskError> {
+    let mut stream = connect()?;
+    stream.set_read_timeout(None).map_err(AskError::Io)?;
+    send(&mut stream, &Request::Probes)?;
+    let mut reader = std::io::BufReader::new(stream);
+    match read_line::<Response>(&mut reader)? {
+        Some(Response::Ok { .. }) => {}
+        Some(Response::Error { message }) => return Err(AskError::Protocol(message)),
+        None => return Err(AskError::Protocol("no answer".into())),
+    }
+    Ok(std::iter::from_fn(move || {
+        read_line(&mut reader).transpose()
+    }))
 }

@@ -3,6 +3,7 @@
 //! - [`uapi`]: the generic netlink family `ipmp` (commands, attributes,
 //!   flags), compiled from `kmod/uapi.rs` itself so the two cannot drift.
 //! - [`netlink`]: the client of that family.
+//! - [`rtnl`]: creating/deleting IPMP interfaces and attaching members.
 //! - [`control`]: in.mpathd's control protocol (ipmpstat, ipmpadm).
 //! - [`kernel_logic`]: the kernel module's pure logic (active set and
 //!   nominees, flow table, frame parsing and rewriting), compiled here
@@ -14,6 +15,7 @@ pub mod uapi;
 
 pub mod control;
 pub mod netlink;
+pub mod rtnl;
 
 /// The kernel module's pure-logic files, as the module compiles them.
 pub mod kernel_logic {

@@ -52,7 +52,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-fn nl_err(e: impl fmt::Display) -> Error {
+pub(crate) fn nl_err(e: impl fmt::Display) -> Error {
     Error::Netlink(e.to_string())
 }
 
@@ -83,7 +83,7 @@ where
 }
 
 /// The kernel's error reply, with its extack message.
-fn kernel_err<P>(err: &neli::err::Nlmsgerr<P>) -> Error {
+pub(crate) fn kernel_err<P>(err: &neli::err::Nlmsgerr<P>) -> Error {
     let message = err
         .ext_ack()
         .iter()

@@ -198,6 +198,12 @@ pub fn run(opts: Options) -> Result<(), String> {
     Ok(())
 }
 
+/// CLOCK_MONOTONIC in µs.
+fn monotonic_us() -> Option<u64> {
+    let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).ok()?;
+    Some(t.tv_sec() as u64 * 1_000_000 + t.tv_nsec() as u64 / 1000)
+}
+
 /// Tells systemd (Type=notify) that the daemon is up, if it asked.
 fn notify_ready() {
     if let Some(path) = std::env::var_os("NOTIFY_SOCKET") {
@@ -499,7 +505,18 @@ impl Shell {
                     self.sockets.retain(|(i, _), _| *i != ifindex);
                 }
                 Action::Log(level, line) => self.log.log(level, &line),
-                Action::ProbeResult(event) => {
+                Action::ProbeResult(mut event) => {
+                    if self.subscribers.is_empty() {
+                        continue;
+                    }
+                    // Times a client can use: the send time on the system's
+                    // monotonic clock, and the round trip to now.
+                    let now = self.now();
+                    let since_sent = now.saturating_sub(event.sent_us);
+                    event.sent_monotonic_us = monotonic_us().map(|m| m.saturating_sub(since_sent));
+                    if event.acked {
+                        event.processed_rtt_us = Some(since_sent);
+                    }
                     self.subscribers.retain(|s| s.send(event.clone()).is_ok());
                 }
             }

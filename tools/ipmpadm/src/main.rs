@@ -1,18 +1,26 @@
-//! `ipmpadm`: administer IPMP groups.
-//!
-//! This first version talks to the kernel module directly: it shows the
-//! kernel's view of groups and members, sets member flags and group
-//! settings, and follows the kernel's events. (The daemon normally owns
-//! member flags; setting them by hand is for testing and recovery.)
+//! `ipmpadm`: administer IPMP groups: create and delete IPMP interfaces,
+//! add and remove members, standby, offline/online (through in.mpathd,
+//! with its refusals), announcement settings; and the kernel's view,
+//! raw member flags and events for diagnosis.
 
 use clap::{Parser, Subcommand, ValueEnum};
+use ipmpadm::admin::{apply, Change};
 use libipmp::netlink::{BindingInfo, Client, Events, GroupInfo, GroupSettings, MemberInfo};
+use libipmp::rtnl::Links;
 use libipmp::uapi::*;
 use std::process::ExitCode;
 
-/// Administer IPMP groups (kernel view).
+/// Administer IPMP groups.
+///
+/// An IPMP group is a network interface of kind `ipmp` (itops0 below) over
+/// member interfaces on one LAN. `create-ipmp` makes one, `add` and
+/// `remove` manage its members, `standby`, `offline` and `online` change a
+/// member's role (offline/online go through in.mpathd, which refuses to
+/// offline the last functioning member). `show` and `monitor` print the
+/// kernel's view; `set-member` writes member flags directly (for tests and
+/// recovery: the daemon owns them).
 #[derive(Parser, Debug)]
-#[command(version, about, long_about = None)]
+#[command(name = "ipmpadm", bin_name = "ipmpadm", version)]
 struct Cli {
     /// Print JSON instead of text.
     #[arg(short, long, global = true)]
@@ -23,6 +31,68 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Create an IPMP interface and bring it up (like `ip link add NAME
+    /// type ipmp`).
+    #[command(alias = "create")]
+    CreateIpmp {
+        /// Interface name of the new group, e.g. itops0.
+        name: String,
+        /// Group name shown by ipmpstat (default: the interface name).
+        #[arg(long)]
+        group_name: Option<String>,
+    },
+    /// Delete an IPMP interface. Refused while it has members, unless
+    /// --force (which releases them).
+    #[command(alias = "delete")]
+    DeleteIpmp {
+        /// The IPMP interface.
+        name: String,
+        /// Release the members and delete anyway.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Add interfaces to a group (and bring them up). Refused for an
+    /// interface that already belongs to another group, bridge, bond or
+    /// team, unless --force.
+    Add {
+        /// The IPMP interface.
+        group: String,
+        /// Interfaces to add.
+        #[arg(required = true)]
+        interfaces: Vec<String>,
+        /// Add them as standbys.
+        #[arg(long)]
+        standby: bool,
+        /// Move interfaces that belong to another master.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove interfaces from a group.
+    Remove {
+        /// The IPMP interface.
+        group: String,
+        /// Interfaces to remove.
+        #[arg(required = true)]
+        interfaces: Vec<String>,
+    },
+    /// Make a member a standby (on) or an ordinary member (off).
+    Standby {
+        /// The member.
+        interface: String,
+        /// on or off.
+        state: OnOff,
+    },
+    /// Take a member out of use (if_mpadm -d). Refused when no other
+    /// member of its group is functioning.
+    Offline {
+        /// The member.
+        interface: String,
+    },
+    /// Bring an offline member back (if_mpadm -r).
+    Online {
+        /// The member.
+        interface: String,
+    },
     /// Show groups and their members as the kernel sees them.
     Show {
         /// Only this group (its interface name).
@@ -93,8 +163,108 @@ fn ifindex(name: &str) -> Result<u32, String> {
     nix::net::if_::if_nametoindex(name).map_err(|_| format!("{name}: no such interface"))
 }
 
+/// The master an interface is attached to, from sysfs.
+fn master_of(name: &str) -> Option<String> {
+    std::fs::read_link(format!("/sys/class/net/{name}/master"))
+        .ok()
+        .and_then(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
+}
+
 fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
     match &cli.command {
+        Command::CreateIpmp { name, group_name } => {
+            let links = Links::connect()?;
+            links.create_ipmp(name)?;
+            let index = ifindex(name)?;
+            let settings = GroupSettings {
+                name: group_name.clone(),
+                ..GroupSettings::default()
+            };
+            let configured = (|| -> Result<(), Box<dyn std::error::Error>> {
+                if settings != GroupSettings::default() {
+                    Client::connect()?.set_group(index, &settings)?;
+                }
+                links.set_up(index, true)?;
+                Ok(())
+            })();
+            if let Err(e) = configured {
+                // Nothing half-configured is left behind.
+                let _ = links.delete(index);
+                return Err(e);
+            }
+        }
+        Command::DeleteIpmp { name, force } => {
+            let index = ifindex(name)?;
+            let group = Client::connect()?
+                .group(index)
+                .map_err(|_| format!("{name} is not an IPMP interface"))?;
+            if !group.members.is_empty() && !force {
+                return Err(format!(
+                    "{name} still has {} member(s); remove them first or use --force",
+                    group.members.len()
+                )
+                .into());
+            }
+            Links::connect()?.delete(index)?;
+        }
+        Command::Add {
+            group,
+            interfaces,
+            standby,
+            force,
+        } => {
+            let gindex = ifindex(group)?;
+            let client = Client::connect()?;
+            client
+                .group(gindex)
+                .map_err(|_| format!("{group} is not an IPMP interface"))?;
+            // Check every interface before changing anything.
+            let mut indexes = Vec::new();
+            for name in interfaces {
+                let index = ifindex(name)?;
+                if let Some(master) = master_of(name) {
+                    if master == *group {
+                        return Err(format!("{name} is already in {group}").into());
+                    }
+                    if !force {
+                        let what = if client.group(ifindex(&master)?).is_ok() {
+                            "a member of the IPMP group"
+                        } else {
+                            "attached to"
+                        };
+                        return Err(
+                            format!("{name} is {what} {master}; use --force to move it").into()
+                        );
+                    }
+                }
+                indexes.push(index);
+            }
+            let links = Links::connect()?;
+            for (name, index) in interfaces.iter().zip(indexes) {
+                links
+                    .set_master(index, gindex)
+                    .map_err(|e| format!("cannot add {name} to {group}: {e}"))?;
+                if *standby {
+                    client.set_member_flags(index, MEMBER_F_STANDBY, MEMBER_F_STANDBY)?;
+                }
+                links.set_up(index, true)?;
+            }
+        }
+        Command::Remove { group, interfaces } => {
+            let links = Links::connect()?;
+            for name in interfaces {
+                let index = ifindex(name)?;
+                if master_of(name).as_deref() != Some(group.as_str()) {
+                    return Err(format!("{name} is not in {group}").into());
+                }
+                links.set_master(index, 0)?;
+            }
+        }
+        Command::Standby { interface, state } => {
+            apply(interface, Change::Standby(matches!(state, OnOff::On)))?;
+        }
+        Command::Offline { interface } => apply(interface, Change::Offline)?,
+        Command::Online { interface } => apply(interface, Change::Online)?,
         Command::Show { group } => {
             let client = Client::connect()?;
             let groups = match group {

@@ -1,0 +1,5 @@
+//! What `ipmpadm` and `if_mpadm` share: the administrative requests that
+//! go to in.mpathd when it runs, and to the kernel directly when it does
+//! not (with the same refusals).
+
+pub mod admin;
