@@ -123,7 +123,7 @@ impl Human {
     /// The lines for one more row: a header first when one is due.
     pub fn lines(&mut self, fields: &[Field], cells: &[&Cell]) -> Vec<String> {
         let mut out = Vec::new();
-        if self.rows % HEADER_EVERY == 0 {
+        if self.rows.is_multiple_of(HEADER_EVERY) {
             let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
             out.push(human_row(fields, &names));
         }
