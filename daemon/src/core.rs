@@ -86,6 +86,10 @@ pub enum Input {
         /// Found at start-up rather than joining now.
         adopt: bool,
     },
+    /// Every member found when the daemon starts: their kernel flags are
+    /// kept (roles are normalised once, over the whole group, so a
+    /// restart moves no traffic).
+    Adopt(Vec<MemberReport>),
     /// A member left its group or went away.
     MemberGone {
         /// Its interface index.
@@ -184,8 +188,16 @@ struct Member {
     flaps: LinkHistory,
     repair_at: Option<u64>,
     failed: bool,
+    /// Found failed at start with its link up: stays failed until probes
+    /// decide, or until this time passes with no target to probe.
+    held_until: Option<u64>,
     admin_offline: bool,
     duplicate_of: Option<String>,
+    /// STANDBY/OFFLINE bits the daemon wrote whose echo (a kernel event
+    /// showing them) has not arrived yet, and the values written: older
+    /// events still queued must not be taken for an administrator's change.
+    awaiting: u32,
+    awaited: u32,
     v4: Instance,
     v6: Instance,
 }
@@ -210,15 +222,18 @@ impl Member {
         self.instances().iter().any(|i| i.has_targets())
     }
 
-    /// Failed by probes: some family probes and every probing family has
-    /// reached the failure count (behaviour.md §2: both, when both probe).
+    /// Failed by probes: some family probes (has a test address and
+    /// targets) and every probing family has reached the failure count
+    /// (behaviour.md §2: both, when both probe). A family with nothing to
+    /// probe (say IPv6, whose link-local test address every member has,
+    /// on a LAN where nobody answers ff02::1) has no say.
     fn probe_failed(&self) -> bool {
-        let capable: Vec<&Instance> = self
+        let probing: Vec<&Instance> = self
             .instances()
             .into_iter()
-            .filter(|i| i.capable())
+            .filter(|i| i.has_targets())
             .collect();
-        !capable.is_empty() && capable.iter().all(|i| i.run.failed())
+        !probing.is_empty() && probing.iter().all(|i| i.run.failed())
     }
 
     fn last_reply(&self) -> Option<u64> {
@@ -228,7 +243,7 @@ impl Member {
     fn failing_since(&self) -> Option<u64> {
         self.instances()
             .iter()
-            .filter(|i| i.capable())
+            .filter(|i| i.has_targets())
             .filter_map(|i| i.failing_since)
             .min()
     }
@@ -311,8 +326,27 @@ impl Core {
     pub fn handle(&mut self, now: u64, input: Input) -> Vec<Action> {
         let mut out = Vec::new();
         match input {
-            Input::Member { report, adopt } => self.member_report(now, report, adopt, &mut out),
-            Input::MemberGone { ifindex } => self.member_gone(ifindex, &mut out),
+            Input::Member { report, adopt } => {
+                let group = report.group_ifindex;
+                self.member_report(now, report, adopt, &mut out);
+                if adopt {
+                    self.normalise_adopted(group);
+                }
+            }
+            Input::Adopt(reports) => {
+                let groups: Vec<u32> = reports.iter().map(|r| r.group_ifindex).collect();
+                for r in reports {
+                    self.member_report(now, r, true, &mut out);
+                }
+                for g in groups {
+                    self.normalise_adopted(g);
+                }
+                let ids: Vec<u32> = self.members.keys().copied().collect();
+                for id in ids {
+                    self.evaluate(now, id, &mut out);
+                }
+            }
+            Input::MemberGone { ifindex } => self.member_gone(now, ifindex, &mut out),
             Input::TestAddresses { ifindex, addresses } => {
                 self.test_addresses(now, ifindex, addresses, &mut out)
             }
@@ -355,6 +389,7 @@ impl Core {
                     .into_iter()
                     .filter_map(|i| i.next_deadline())
                     .chain(m.repair_at)
+                    .chain(m.held_until)
             })
             .min()
     }
@@ -365,6 +400,14 @@ impl Core {
         let ids: Vec<u32> = self.members.keys().copied().collect();
         for ifindex in ids {
             self.delayed_repair(now, ifindex, &mut out);
+            let held_over = self
+                .members
+                .get(&ifindex)
+                .and_then(|m| m.held_until)
+                .is_some_and(|t| t <= now);
+            if held_over {
+                self.evaluate(now, ifindex, &mut out);
+            }
             for family in [Family::V4, Family::V6] {
                 let interval = match self.members.get(&ifindex) {
                     Some(m) => self.interval_us(m.group),
@@ -387,7 +430,7 @@ impl Core {
         if let Some(m) = self.members.get(&r.ifindex) {
             if m.group != r.group_ifindex {
                 // Moved to another group: leave the old one first.
-                self.member_gone(r.ifindex, out);
+                self.member_gone(now, r.ifindex, out);
             }
         }
         if !self.groups.contains_key(&r.group_ifindex) {
@@ -434,8 +477,12 @@ impl Core {
             flaps: LinkHistory::default(),
             repair_at: None,
             failed,
+            held_until: (adopt && failed && r.carrier)
+                .then(|| now + u64::from(self.config.failure_detection_time_ms) * 1000),
             admin_offline: offline,
             duplicate_of: None,
+            awaiting: 0,
+            awaited: 0,
             v4: Instance::new(Family::V4, failed),
             v6: Instance::new(Family::V6, failed),
         };
@@ -459,16 +506,24 @@ impl Core {
         self.members.insert(r.ifindex, m);
         if let Some(g) = self.groups.get_mut(&r.group_ifindex) {
             if adopt {
+                // Taken as the kernel has it; normalise_adopted() applies
+                // the rules once the whole group is known.
                 pm.inactive = r.flags & MEMBER_F_INACTIVE != 0;
-                let mut members = std::mem::take(&mut g.policy.members);
-                members.push(pm);
-                g.policy = policy::Group::adopt(members, self.config.failback);
+                g.policy.members.push(pm);
             } else {
                 g.policy.add(pm);
             }
         }
         self.refresh_group_state(r.group_ifindex, out);
-        let _ = now;
+        self.evaluate(now, r.ifindex, out);
+    }
+
+    /// Applies the standby rules once to a group rebuilt from the kernel.
+    fn normalise_adopted(&mut self, group: u32) {
+        if let Some(g) = self.groups.get_mut(&group) {
+            let members = std::mem::take(&mut g.policy.members);
+            g.policy = policy::Group::adopt(members, self.config.failback);
+        }
     }
 
     fn member_changed(&mut self, now: u64, r: MemberReport, out: &mut Vec<Action>) {
@@ -478,7 +533,27 @@ impl Core {
         let before = m.kernel_flags;
         m.kernel_flags = r.flags;
         m.hwaddr = r.hwaddr;
-        m.name.clone_from(&r.name);
+        // STANDBY/OFFLINE changes that are echoes of our own writes, or
+        // stale events from before them, are not the administrator's.
+        let mut ours = 0;
+        for bit in [MEMBER_F_STANDBY, MEMBER_F_OFFLINE] {
+            if m.awaiting & bit != 0 {
+                ours |= bit;
+                if r.flags & bit == m.awaited & bit {
+                    m.awaiting &= !bit;
+                }
+            }
+        }
+        if m.name != r.name {
+            let old = std::mem::replace(&mut m.name, r.name.clone());
+            let group = m.group;
+            if let Some(g) = self.groups.get_mut(&group) {
+                g.policy.rename(&old, &r.name);
+            }
+        }
+        let Some(m) = self.members.get_mut(&r.ifindex) else {
+            return;
+        };
         // Someone else wrote one of our flags: believe the kernel, so
         // that the next sync writes ours back.
         if m.pushed.is_some_and(|p| p != r.flags & OWNED_FLAGS) {
@@ -489,7 +564,7 @@ impl Core {
         if carrier_changed {
             self.link_change(now, r.ifindex, r.carrier, out);
         }
-        let changed = before ^ r.flags;
+        let changed = (before ^ r.flags) & !ours;
         if changed & MEMBER_F_STANDBY != 0 {
             let on = r.flags & MEMBER_F_STANDBY != 0;
             if let Err(e) = self.standby(&name, on, out) {
@@ -511,9 +586,10 @@ impl Core {
                 }
             }
         }
+        self.evaluate(now, r.ifindex, out);
     }
 
-    fn member_gone(&mut self, ifindex: u32, out: &mut Vec<Action>) {
+    fn member_gone(&mut self, now: u64, ifindex: u32, out: &mut Vec<Action>) {
         let Some(m) = self.members.remove(&ifindex) else {
             return;
         };
@@ -530,8 +606,19 @@ impl Core {
         } else {
             self.refresh_group_state(m.group, out);
         }
-        self.check_duplicates(0, out);
+        self.check_duplicates(now, out);
         self.check_test_addresses();
+        self.refresh_all(now, out);
+    }
+
+    /// After a change that may enable or disable probing elsewhere: pick
+    /// targets, start or stop probing, and re-evaluate every member.
+    fn refresh_all(&mut self, now: u64, out: &mut Vec<Action>) {
+        self.choose_all_targets(now);
+        let ids: Vec<u32> = self.members.keys().copied().collect();
+        for id in ids {
+            self.evaluate(now, id, out);
+        }
     }
 
     fn test_addresses(&mut self, now: u64, ifindex: u32, a: TestAddresses, out: &mut Vec<Action>) {
@@ -553,9 +640,7 @@ impl Core {
         }
         out.push(Action::CloseProbes { ifindex });
         self.check_test_addresses();
-        self.choose_all_targets(now);
-        self.start_probing(now, ifindex);
-        self.evaluate(now, ifindex, out);
+        self.refresh_all(now, out);
     }
 
     /// Probing is disabled on members whose test address another member
@@ -968,11 +1053,15 @@ impl Core {
     }
 
     /// Recomputes whether the member is failed and applies the policy.
-    fn evaluate(&mut self, _now: u64, ifindex: u32, out: &mut Vec<Action>) {
+    fn evaluate(&mut self, now: u64, ifindex: u32, out: &mut Vec<Action>) {
         let Some(m) = self.members.get_mut(&ifindex) else {
             return;
         };
-        let failed = m.link_failed || m.probe_failed();
+        if m.held_until.is_some_and(|t| now >= t) || m.probing() || !m.carrier {
+            // Probes (or the link) decide from now on.
+            m.held_until = None;
+        }
+        let failed = m.link_failed || m.probe_failed() || m.held_until.is_some();
         if failed == m.failed {
             return;
         }
@@ -1170,8 +1259,11 @@ impl Core {
             return;
         };
         // Probing starts afresh; the link says whether it can run now.
-        m.v4.reset_run(false);
-        m.v6.reset_run(false);
+        // Probing starts afresh; a member whose link is down must prove
+        // its repair with probes once the link returns.
+        let link_failed = m.link_failed;
+        m.v4.reset_run(link_failed);
+        m.v6.reset_run(link_failed);
         m.failed = m.link_failed;
         let (name, group, link_up) = (m.name.clone(), m.group, !m.link_failed);
         if let Some(g) = self.groups.get_mut(&group) {
@@ -1199,8 +1291,10 @@ impl Core {
                 mask: MEMBER_F_STANDBY,
             });
             if let Some(m) = self.members.get_mut(&ifindex) {
-                m.kernel_flags =
-                    (m.kernel_flags & !MEMBER_F_STANDBY) | if on { MEMBER_F_STANDBY } else { 0 };
+                let bit = if on { MEMBER_F_STANDBY } else { 0 };
+                m.kernel_flags = (m.kernel_flags & !MEMBER_F_STANDBY) | bit;
+                m.awaiting |= MEMBER_F_STANDBY;
+                m.awaited = (m.awaited & !MEMBER_F_STANDBY) | bit;
             }
         }
         Ok(())
@@ -1259,6 +1353,10 @@ impl Core {
                         flags: want,
                         mask: OWNED_FLAGS,
                     });
+                    if (have ^ want) & MEMBER_F_OFFLINE != 0 {
+                        m.awaiting |= MEMBER_F_OFFLINE;
+                        m.awaited = (m.awaited & !MEMBER_F_OFFLINE) | (want & MEMBER_F_OFFLINE);
+                    }
                 }
                 m.pushed = Some(want);
             }
@@ -1308,7 +1406,11 @@ impl Core {
                     ProbeState::Disabled
                 } else if m.probe_failed() {
                     ProbeState::Failed
-                } else if m.offline() || !capable.iter().any(|i| i.last_reply.is_some()) {
+                } else if m.offline()
+                    || !capable
+                        .iter()
+                        .any(|i| i.has_targets() && i.last_reply.is_some())
+                {
                     ProbeState::Unknown
                 } else {
                     ProbeState::Ok

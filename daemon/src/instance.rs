@@ -367,10 +367,16 @@ impl Instance {
                 .get(self.next_target % self.targets.len().max(1))
             {
                 let dst = target.addr;
-                let timeout = target
-                    .rtt
-                    .loss_timeout_us(interval_us)
-                    .max(MIN_LOSS_TIMEOUT_US);
+                // A failed member learns no RTT (see reply()), so its
+                // estimate may be stale: wait a whole interval.
+                let timeout = if self.run.failed() {
+                    interval_us
+                } else {
+                    target
+                        .rtt
+                        .loss_timeout_us(interval_us)
+                        .max(MIN_LOSS_TIMEOUT_US)
+                };
                 self.next_target = (self.next_target + 1) % self.targets.len();
                 let seq = self.take_seq();
                 self.outstanding.push_back(Sent {
@@ -382,8 +388,10 @@ impl Instance {
                 self.sent += 1;
                 out.push(Outcome::Send { dst, seq });
             }
-            // One host target is no resilience: look for more.
-            if self.mode == TargetMode::Multicast && self.targets.len() == 1 {
+            // One host target is no resilience: look for more; and a
+            // failed member's hosts may be gone for good: look for others.
+            if self.mode == TargetMode::Multicast && (self.targets.len() == 1 || self.run.failed())
+            {
                 self.discover(now, interval_us, out);
             }
         }
@@ -446,6 +454,7 @@ impl Instance {
         if self.targets[ti].losses >= PROBES_TO_FAIL
             && self.run.losses() < PROBES_TO_FAIL
             && self.targets.len() > 1
+            && !self.in_quiet_period(now)
         {
             let t = self.targets.remove(ti);
             if t.router {
@@ -474,14 +483,22 @@ impl Instance {
         }
         if let Some(d) = self.discovery {
             if d.seq == seq {
-                if self.mode == TargetMode::Multicast
-                    && self.targets.len() < MAX_TARGETS
+                let new = self.mode == TargetMode::Multicast
                     && !self.targets.iter().any(|t| t.addr == from)
                     && Family::of(&from) == self.family
-                    && !local(&from)
-                {
+                    && !local(&from);
+                if new && self.targets.len() < MAX_TARGETS {
                     self.targets.push(Target::new(from, false));
                     out.push(Outcome::TargetAdded(from));
+                } else if new {
+                    // Full: a responder replaces a host that stopped
+                    // answering (while the member is failed, nobody can
+                    // tell which hosts are gone otherwise).
+                    if let Some(i) = self.targets.iter().position(|t| t.losses >= PROBES_TO_FAIL) {
+                        let old = std::mem::replace(&mut self.targets[i], Target::new(from, false));
+                        out.push(Outcome::TargetDropped(old.addr));
+                        out.push(Outcome::TargetAdded(from));
+                    }
                 }
                 return;
             }

@@ -295,6 +295,15 @@ impl Group {
         self.failback = failback;
     }
 
+    /// A member was renamed.
+    pub fn rename(&mut self, old: &str, new: &str) {
+        for m in &mut self.members {
+            if m.name == old {
+                m.name = new.to_string();
+            }
+        }
+    }
+
     /// The member of that name.
     pub fn member(&self, name: &str) -> Option<&Member> {
         self.members.iter().find(|m| m.name == name)

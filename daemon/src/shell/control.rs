@@ -10,19 +10,28 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
-use std::sync::mpsc::{channel, Sender};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{channel, sync_channel, Sender, SyncSender};
+use std::time::Duration;
 
 /// The longest request line accepted.
 const MAX_REQUEST: u64 = 64 * 1024;
 /// CAP_NET_ADMIN's bit in /proc/PID/status CapEff.
 const CAP_NET_ADMIN: u32 = 12;
+/// Connections served at once; more are closed at once.
+const MAX_CONNECTIONS: usize = 64;
+/// How long a client may take to send its request.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// Probe results queued for one `ipmpstat -p` before it is dropped.
+const SUBSCRIBER_QUEUE: usize = 1024;
 
 /// What a connection asks of the main loop.
 pub enum ControlMsg {
     /// Answer this request (already checked for privilege).
     Request(Request, Sender<Response>),
-    /// Send probe results here until it is closed.
-    Subscribe(Sender<ProbeEvent>),
+    /// Send probe results to the first channel until it is closed, once
+    /// the answer on the second says Ok.
+    Subscribe(SyncSender<ProbeEvent>, Sender<Response>),
 }
 
 /// Binds the socket at `path` (replacing a stale one) and serves it on a
@@ -42,14 +51,27 @@ pub fn listen(
     // Anyone may ask for the state; changes are checked per request.
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
     let forward = std::sync::Arc::new(forward);
+    let open = std::sync::Arc::new(AtomicUsize::new(0));
     std::thread::Builder::new()
         .name("control".into())
         .spawn(move || {
             for stream in listener.incoming().flatten() {
+                if open.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+                    continue; // dropping the stream closes it
+                }
+                let _ = stream.set_read_timeout(Some(REQUEST_TIMEOUT));
                 let forward = std::sync::Arc::clone(&forward);
-                let _ = std::thread::Builder::new()
+                open.fetch_add(1, Ordering::SeqCst);
+                let done = std::sync::Arc::clone(&open);
+                let spawned = std::thread::Builder::new()
                     .name("control-conn".into())
-                    .spawn(move || serve(stream, &*forward));
+                    .spawn(move || {
+                        serve(stream, &*forward);
+                        done.fetch_sub(1, Ordering::SeqCst);
+                    });
+                if spawned.is_err() {
+                    open.fetch_sub(1, Ordering::SeqCst);
+                }
             }
         })?;
     Ok(())
@@ -57,6 +79,12 @@ pub fn listen(
 
 /// Whether the peer may change state: uid 0, or CAP_NET_ADMIN in its
 /// effective set.
+///
+/// The credentials are the ones the kernel recorded at connect(); the
+/// capability set is read from /proc afterwards, so it is only believed
+/// while that process still has the effective uid it connected with (a
+/// client that connected unprivileged and then exec'd a set-uid program
+/// does not pass).
 fn privileged(stream: &UnixStream) -> bool {
     let Ok(cred) = getsockopt(stream, PeerCredentials) else {
         return false;
@@ -67,11 +95,23 @@ fn privileged(stream: &UnixStream) -> bool {
     let Ok(status) = std::fs::read_to_string(format!("/proc/{}/status", cred.pid())) else {
         return false;
     };
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("CapEff:"))
-        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
-        .is_some_and(|caps| caps & (1 << CAP_NET_ADMIN) != 0)
+    let field = |name: &str| -> Vec<String> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    // Uid: real, effective, saved, filesystem.
+    let same_euid = field("Uid:")
+        .get(1)
+        .and_then(|e| e.parse::<u32>().ok())
+        .is_some_and(|euid| euid == cred.uid());
+    let cap = field("CapEff:")
+        .first()
+        .and_then(|c| u64::from_str_radix(c, 16).ok())
+        .is_some_and(|caps| caps & (1 << CAP_NET_ADMIN) != 0);
+    same_euid && cap
 }
 
 fn answer(stream: &mut UnixStream, response: &Response) -> io::Result<()> {
@@ -110,11 +150,18 @@ fn serve(mut stream: UnixStream, forward: &dyn Fn(ControlMsg) -> bool) {
         return;
     }
     if request == Request::Probes {
-        let (tx, rx) = channel();
-        if !forward(ControlMsg::Subscribe(tx)) {
+        let (tx, rx) = sync_channel(SUBSCRIBER_QUEUE);
+        let (atx, arx) = channel();
+        if !forward(ControlMsg::Subscribe(tx, atx)) {
             return;
         }
-        let _ = answer(&mut stream, &Response::Ok { snapshot: None });
+        let Ok(response) = arx.recv() else {
+            return;
+        };
+        let ok = matches!(response, Response::Ok { .. });
+        if answer(&mut stream, &response).is_err() || !ok {
+            return;
+        }
         for event in rx {
             let Ok(mut text) = serde_json::to_string(&event) else {
                 continue;

@@ -186,7 +186,12 @@ fn receive(
         let (n, from) = match recvfrom::<SockaddrStorage>(sock.as_raw_fd(), &mut buf) {
             Ok(r) => r,
             Err(Errno::EAGAIN | Errno::EINTR) => continue,
-            Err(_) => return,
+            // A pending socket error (an ICMP error for an earlier probe,
+            // say) is reported once; the socket stays usable.
+            Err(_) => {
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
         };
         let at = Instant::now();
         let Some(seq) = parse_reply(family, &buf[..n], ident) else {

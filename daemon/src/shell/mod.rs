@@ -60,6 +60,8 @@ struct Shell {
     log: Logger,
     core: Core,
     client: Option<Client>,
+    /// Whether the kernel event thread runs (one at most).
+    events_alive: std::sync::Arc<std::sync::atomic::AtomicBool>,
     tx: Sender<Msg>,
     start: Instant,
     ident: u16,
@@ -67,7 +69,7 @@ struct Shell {
     known: BTreeMap<u32, String>,
     groups: BTreeMap<u32, GroupInfo>,
     sockets: HashMap<(u32, Family), ProbeSocket>,
-    subscribers: Vec<Sender<ProbeEvent>>,
+    subscribers: Vec<std::sync::mpsc::SyncSender<ProbeEvent>>,
 }
 
 /// Reads the configuration file: its settings and warnings, or why it
@@ -108,6 +110,7 @@ pub fn run(opts: Options) -> Result<(), String> {
         log,
         core: Core::new(config, seed),
         client: None,
+        events_alive: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
         tx: tx.clone(),
         start: Instant::now(),
         ident: (std::process::id() & 0xffff) as u16,
@@ -170,18 +173,34 @@ pub fn run(opts: Options) -> Result<(), String> {
         if let Some(d) = shell.core.next_deadline() {
             wait = wait.min(Duration::from_micros(d.saturating_sub(shell.clock(now))));
         }
-        match rx.recv_timeout(wait) {
-            Ok(Msg::Signal(Signal::SIGHUP)) => shell.reload(),
-            Ok(Msg::Signal(sig)) => {
-                shell.log.log(
-                    Level::Info,
-                    &format!("{sig}: exiting; kernel state left as it is"),
-                );
-                break;
-            }
-            Ok(msg) => shell.message(msg),
-            Err(RecvTimeoutError::Timeout) => {}
+        let first = match rx.recv_timeout(wait) {
+            Ok(msg) => Some(msg),
+            Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => break,
+        };
+        // Everything already queued (replies above all) is handled before
+        // the timers run, so that a reply that arrived in time is never
+        // counted lost for having waited in the queue.
+        let mut exit = false;
+        for msg in first
+            .into_iter()
+            .chain(std::iter::from_fn(|| rx.try_recv().ok()))
+        {
+            match msg {
+                Msg::Signal(Signal::SIGHUP) => shell.reload(),
+                Msg::Signal(sig) => {
+                    shell.log.log(
+                        Level::Info,
+                        &format!("{sig}: exiting; kernel state left as it is"),
+                    );
+                    exit = true;
+                    break;
+                }
+                msg => shell.message(msg),
+            }
+        }
+        if exit {
+            break;
         }
         let now = Instant::now();
         if now >= next_scan {
@@ -244,24 +263,34 @@ impl Shell {
                 return Ok(());
             }
         };
-        let tx = self.tx.clone();
-        let events = libipmp::netlink::Events::subscribe().map_err(|e| e.to_string())?;
-        std::thread::Builder::new()
-            .name("kernel-events".into())
-            .spawn(move || {
-                let mut events = events;
-                while let Some(e) = events.next_event() {
-                    let msg = match e {
-                        Ok(ev) => Msg::Kernel(ev),
-                        Err(e) => Msg::KernelLost(e.to_string()),
+        use std::sync::atomic::Ordering;
+        if !self.events_alive.load(Ordering::SeqCst) {
+            let tx = self.tx.clone();
+            let events = libipmp::netlink::Events::subscribe().map_err(|e| e.to_string())?;
+            let alive = std::sync::Arc::clone(&self.events_alive);
+            alive.store(true, Ordering::SeqCst);
+            std::thread::Builder::new()
+                .name("kernel-events".into())
+                .spawn(move || {
+                    let mut events = events;
+                    let why = loop {
+                        match events.next_event() {
+                            Some(Ok(ev)) => {
+                                if tx.send(Msg::Kernel(ev)).is_err() {
+                                    break String::new();
+                                }
+                            }
+                            // An event lost to a full buffer: the next
+                            // rescan makes up for it.
+                            Some(Err(e)) => break e.to_string(),
+                            None => break "event socket closed".into(),
+                        }
                     };
-                    if tx.send(msg).is_err() {
-                        return;
-                    }
-                }
-                let _ = tx.send(Msg::KernelLost("event socket closed".into()));
-            })
-            .map_err(|e| e.to_string())?;
+                    alive.store(false, Ordering::SeqCst);
+                    let _ = tx.send(Msg::KernelLost(why));
+                })
+                .map_err(|e| e.to_string())?;
+        }
         self.client = Some(client);
         Ok(())
     }
@@ -338,13 +367,21 @@ impl Shell {
             self.known.remove(&ifindex);
             self.feed(Input::MemberGone { ifindex });
         }
-        for (ifindex, report) in seen {
-            let new = !self.known.contains_key(&ifindex);
-            self.known.insert(ifindex, report.name.clone());
-            // Members found at start keep their kernel flags; one that
-            // joined since the last scan without an event is a new member.
-            let _ = new;
-            self.feed(Input::Member { report, adopt });
+        if adopt {
+            // Members found at start keep their kernel flags, and the
+            // group's roles are checked once all of them are known.
+            for (ifindex, report) in &seen {
+                self.known.insert(*ifindex, report.name.clone());
+            }
+            self.feed(Input::Adopt(seen.into_values().collect()));
+        } else {
+            for (ifindex, report) in seen {
+                self.known.insert(ifindex, report.name.clone());
+                self.feed(Input::Member {
+                    report,
+                    adopt: false,
+                });
+            }
         }
         self.addresses();
     }
@@ -434,7 +471,13 @@ impl Shell {
                 );
                 self.perform(actions);
             }
-            Msg::Control(ControlMsg::Subscribe(tx)) => self.subscribers.push(tx),
+            Msg::Control(ControlMsg::Subscribe(tx, answer)) => {
+                let response = self.request(Request::Probes);
+                if matches!(response, Response::Ok { .. }) {
+                    self.subscribers.push(tx);
+                }
+                let _ = answer.send(response);
+            }
             Msg::Control(ControlMsg::Request(req, reply)) => {
                 let response = self.request(req);
                 let _ = reply.send(response);
@@ -450,7 +493,21 @@ impl Shell {
                     snapshot: Some(self.core.snapshot()),
                 }
             }
-            Request::Probes => return Response::Ok { snapshot: None },
+            Request::Probes => {
+                let probing = self
+                    .core
+                    .snapshot()
+                    .members
+                    .iter()
+                    .any(|m| m.probe != libipmp::control::ProbeState::Disabled);
+                return if probing {
+                    Response::Ok { snapshot: None }
+                } else {
+                    Response::Error {
+                        message: "probe-based failure detection is disabled".into(),
+                    }
+                };
+            }
             Request::Offline { interface } => Admin::Offline(interface),
             Request::Online { interface } => Admin::Online(interface),
             Request::Standby { interface, on } => Admin::Standby(interface, on),
@@ -517,7 +574,10 @@ impl Shell {
                     if event.acked {
                         event.processed_rtt_us = Some(since_sent);
                     }
-                    self.subscribers.retain(|s| s.send(event.clone()).is_ok());
+                    // A subscriber that cannot keep up is dropped rather
+                    // than buffered without bound.
+                    self.subscribers
+                        .retain(|s| s.try_send(event.clone()).is_ok());
                 }
             }
         }
