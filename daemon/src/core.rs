@@ -1406,11 +1406,12 @@ impl Core {
                     ProbeState::Disabled
                 } else if m.probe_failed() {
                     ProbeState::Failed
-                } else if m.offline()
-                    || !capable
-                        .iter()
-                        .any(|i| i.has_targets() && i.last_reply.is_some())
+                } else if !capable
+                    .iter()
+                    .any(|i| i.has_targets() && i.last_reply.is_some())
                 {
+                    // (An offline member keeps showing its last verdict,
+                    // as the seed's Figure 3 shows net1.)
                     ProbeState::Unknown
                 } else {
                     ProbeState::Ok

@@ -63,7 +63,14 @@ pub fn model(snapshot: Option<&Snapshot>) -> Result<Model, String> {
             group.members.push(Member {
                 name: k.ifname.clone(),
                 active: k.active,
-                inactive: k.flags & MEMBER_F_INACTIVE != 0,
+                // Under the kernel's own policy (no daemon) a spare
+                // standby is kept out without the inactive flag: it is
+                // inactive all the same.
+                inactive: k.flags & MEMBER_F_INACTIVE != 0
+                    || (k.flags & MEMBER_F_STANDBY != 0
+                        && !k.active
+                        && k.carrier
+                        && k.flags & (MEMBER_F_FAILED | MEMBER_F_OFFLINE) == 0),
                 standby: k.flags & MEMBER_F_STANDBY != 0,
                 v4_multicast: k.nominee & NOMINEE_V4_MULTICAST != 0,
                 v4_broadcast: k.nominee & NOMINEE_V4_BROADCAST != 0,
