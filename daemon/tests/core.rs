@@ -8,7 +8,7 @@ mod sim;
 use libipmp::control::{MemberState, ProbeState};
 use libipmp::uapi::*;
 use mpathd::config::Config;
-use mpathd::core::{Admin, Input, MemberReport, TestAddresses};
+use mpathd::core::{Admin, Input, MemberReport};
 use mpathd::instance::Family;
 use sim::*;
 
@@ -254,22 +254,8 @@ fn with_both_families_probing_both_must_fail() {
         v4("192.168.10.1"),
         "fe80::1".parse().unwrap(),
     ]));
-    for (i, name) in [(1, "net0"), (2, "net1")] {
-        let k = s.kernel_member(i, name, false);
-        s.kernel.insert(i, k);
-        let report = s.report(i);
-        s.input(Input::Member {
-            report,
-            adopt: false,
-        });
-        s.input(Input::TestAddresses {
-            ifindex: i,
-            addresses: TestAddresses {
-                v4: Some((v4(&format!("192.168.10.{}", 10 + i)), 24)),
-                v6: Some(format!("fe80::{i}").parse().unwrap()),
-            },
-        });
-    }
+    s.add_dual_stack_member(1, "net0");
+    s.add_dual_stack_member(2, "net1");
     s.run_for(60 * SEC);
     s.blackholed_family.insert(Family::V4);
     s.run_for(3 * FDT);
@@ -443,23 +429,9 @@ fn an_adopted_failed_member_without_probes_is_repaired_within_an_fdt() {
 fn an_ipv6_instance_without_targets_does_not_stop_an_ipv4_failure() {
     let mut s = Sim::new(Config::default());
     s.input(Input::Routers(vec![v4("192.168.10.1")]));
-    for (i, name) in [(1, "net0"), (2, "net1")] {
-        let k = s.kernel_member(i, name, false);
-        s.kernel.insert(i, k);
-        let report = s.report(i);
-        s.input(Input::Member {
-            report,
-            adopt: false,
-        });
-        s.input(Input::TestAddresses {
-            ifindex: i,
-            addresses: TestAddresses {
-                v4: Some((v4(&format!("192.168.10.{}", 10 + i)), 24)),
-                // Nobody answers ff02::1 on this LAN.
-                v6: Some(format!("fe80::{i}").parse().unwrap()),
-            },
-        });
-    }
+    // Nobody answers ff02::1 on this LAN.
+    s.add_dual_stack_member(1, "net0");
+    s.add_dual_stack_member(2, "net1");
     s.run_for(60 * SEC);
     s.blackholed.insert(1);
     s.run_until_pred(2 * FDT, |s| s.failed(1))

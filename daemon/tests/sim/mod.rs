@@ -121,6 +121,25 @@ impl Sim {
         }
     }
 
+    /// A member with an IPv4 test address and the IPv6 link-local
+    /// fe80::IFINDEX.
+    pub fn add_dual_stack_member(&mut self, ifindex: u32, name: &str) {
+        let k = self.kernel_member(ifindex, name, false);
+        self.kernel.insert(ifindex, k);
+        let report = self.report(ifindex);
+        self.input(Input::Member {
+            report,
+            adopt: false,
+        });
+        self.input(Input::TestAddresses {
+            ifindex,
+            addresses: TestAddresses {
+                v4: Some((v4(&format!("192.168.10.{}", 10 + ifindex)), 24)),
+                v6: Some(v4(&format!("fe80::{ifindex}"))),
+            },
+        });
+    }
+
     pub fn set_test_address(&mut self, ifindex: u32, addr: Option<IpAddr>) {
         self.input(Input::TestAddresses {
             ifindex,

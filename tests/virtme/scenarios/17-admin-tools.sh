@@ -93,6 +93,14 @@ expect_eq "$(ipmpstat -n -P -o interface,mode,testaddr,targets -t | grep '^net0:
     "net0:routes:192.168.10.10:192.168.10.1" "ipmpstat -t: the router is net0's target"
 expect_eq "$(ipmpstat -n -P -o interface,testaddr -t | grep -c 'fe80\\:\\:')" 3 \
     "IPv6 test addresses escaped in parseable output"
+# -n: numeric; without it, names (here from a hosts file bound over
+# /etc/hosts in a private mount namespace).
+printf '192.168.10.1 gw\n192.168.10.10 net0-test\n' > /tmp/hosts
+: > /tmp/resolv.conf  # no DNS: lookups of other addresses fail at once
+named=$(unshare -m sh -c 'mount --bind /tmp/hosts /etc/hosts && mount --bind /tmp/resolv.conf /etc/resolv.conf && ipmpstat -P -o testaddr,targets -t' | grep -m1 '^net0-test')
+expect_eq "$named" "net0-test:gw" "ipmpstat -t without -n shows host names"
+expect_eq "$(unshare -m sh -c 'mount --bind /tmp/hosts /etc/hosts && mount --bind /tmp/resolv.conf /etc/resolv.conf && ipmpstat -n -P -o testaddr,targets -t' | grep -m1 '^192.168.10.10')" \
+    "192.168.10.10:192.168.10.1" "ipmpstat -n -t shows addresses"
 ipmpstat -j -i | jq -e 'length == 3 and (.[0] | keys == ["active","flags","group","interface","link","probe","state"])' >/dev/null \
     || fail "ipmpstat -j -i schema: $(ipmpstat -j -i)"
 ok "ipmpstat -j -i: one object per member with the field names as keys"
