@@ -10,6 +10,7 @@ import sys
 from collections import defaultdict
 
 results_path, log_path, md_path, png_path = sys.argv[1:5]
+run_note = sys.argv[5] if len(sys.argv) > 5 else ""
 rows = [json.loads(l) for l in open(results_path) if l.strip()]
 by = defaultdict(list)
 units = {}
@@ -49,6 +50,9 @@ w("")
 w(f"Reproduce: `scripts/bench` (commit {commit}; writes this file and")
 w("`docs/bench-gaps.png`; raw results in `build/bench/`).")
 w("")
+if run_note:
+    w(run_note)
+    w("")
 w("## Throughput and packet rate")
 w("")
 systems = ["veth", "bond-tlb", "bond-ab-miimon", "team-lb", "ipmp2", "ipmp3"]
