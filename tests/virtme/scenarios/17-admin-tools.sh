@@ -97,9 +97,15 @@ expect_eq "$(ipmpstat -n -P -o interface,testaddr -t | grep -c 'fe80\\:\\:')" 3 
 # /etc/hosts in a private mount namespace).
 printf '192.168.10.1 gw\n192.168.10.10 net0-test\n' > /tmp/hosts
 : > /tmp/resolv.conf  # no DNS: lookups of other addresses fail at once
-named=$(unshare -m sh -c 'mount --bind /tmp/hosts /etc/hosts && mount --bind /tmp/resolv.conf /etc/resolv.conf && ipmpstat -P -o testaddr,targets -t' | grep -m1 '^net0-test')
-expect_eq "$named" "net0-test:gw" "ipmpstat -t without -n shows host names"
-expect_eq "$(unshare -m sh -c 'mount --bind /tmp/hosts /etc/hosts && mount --bind /tmp/resolv.conf /etc/resolv.conf && ipmpstat -n -P -o testaddr,targets -t' | grep -m1 '^192.168.10.10')" \
+in_hosts_ns() {  # in_hosts_ns CMD...: CMD with /tmp/hosts and no DNS
+    timeout 60 unshare -m sh -c 'mount --bind /tmp/hosts /etc/hosts &&
+        mount --bind /tmp/resolv.conf /etc/resolv.conf && exec "$@"' sh "$@" 2>&1 || true
+}
+named=$(in_hosts_ns ipmpstat -P -o testaddr,targets -t)
+expect_eq "$(grep -m1 '^net0-test' <<<"$named" || echo "(none in: $named)")" "net0-test:gw" \
+    "ipmpstat -t without -n shows host names"
+numeric=$(in_hosts_ns ipmpstat -n -P -o testaddr,targets -t)
+expect_eq "$(grep -m1 '^192.168.10.10' <<<"$numeric" || echo "(none in: $numeric)")" \
     "192.168.10.10:192.168.10.1" "ipmpstat -n -t shows addresses"
 ipmpstat -j -i | jq -e 'length == 3 and (.[0] | keys == ["active","flags","group","interface","link","probe","state"])' >/dev/null \
     || fail "ipmpstat -j -i schema: $(ipmpstat -j -i)"
