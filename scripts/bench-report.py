@@ -59,7 +59,7 @@ systems = ["veth", "bond-tlb", "bond-ab-miimon", "team-lb", "ipmp2", "ipmp3"]
 names = {
     "veth": "raw veth (one member)",
     "bond-tlb": "bonding balance-tlb (3)",
-    "bond-ab-miimon": "bonding active-backup (3)",
+    "bond-ab-miimon": "bonding active-backup, miimon 100",
     "team-lb": "team loadbalance (3)",
     "ipmp2": "ipmp, 2 active",
     "ipmp3": "ipmp, 3 active",
@@ -120,13 +120,14 @@ open(md_path, "w").write("\n".join(lines) + "\n" + notes)
 import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-fig, axes = plt.subplots(1, 3, figsize=(15, 4))
+fig, axes = plt.subplots(3, 1, figsize=(9, 8))
 for ax, (label, kind, syss) in zip(axes, gap_rows):
     data = [(names[s], by.get((f"gap-{kind}-failure", s), [])) for s in syss]
     data = [(n, v) for n, v in data if v]
-    ax.boxplot([v for _, v in data], vert=False)
+    ax.boxplot([v for _, v in data], orientation="horizontal")
     ax.set_yticks(range(1, len(data) + 1), [n for n, _ in data], fontsize=8)
-    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xscale("log")
+    ax.set_xlim(1, 20000)
     ax.set_xlabel("traffic gap (ms, log scale)")
     ax.set_title(f"failure: {label}")
 fig.suptitle("Failover gaps, 1 kpps UDP stream (software emulation)")
