@@ -124,11 +124,7 @@ fn failback_no_leaves_the_repaired_member_inactive() {
         failback: false,
         ..Config::default()
     });
-    s.blackholed.insert(1);
-    s.run_until_pred(2 * FDT, |s| s.failed(1)).expect("fails");
-    s.blackholed.remove(&1);
-    s.run_until_pred(3 * FDT, |s| !s.failed(1))
-        .expect("repaired");
+    s.outage(1, FDT);
     assert_eq!([s.role(1), s.role(2), s.role(3)], ["i---", "----", "-s--"]);
 }
 
@@ -385,23 +381,12 @@ fn a_restarted_daemon_keeps_failback_no_roles() {
         failback: false,
         ..Config::default()
     });
-    s.blackholed.insert(1);
-    s.run_until_pred(2 * FDT, |s| s.failed(1)).expect("fails");
-    s.blackholed.remove(&1);
-    s.run_until_pred(3 * FDT, |s| !s.failed(1))
-        .expect("repaired");
+    s.outage(1, FDT);
     assert_eq!([s.role(1), s.role(2), s.role(3)], ["i---", "----", "-s--"]);
-    let mut fresh = Sim::new(Config {
+    let mut fresh = s.restarted(Config {
         failback: false,
         ..Config::default()
     });
-    fresh.kernel = s.kernel.clone();
-    fresh.input(Input::Routers(vec![v4("192.168.10.1")]));
-    let reports = [1, 2, 3].map(|i| fresh.report(i)).to_vec();
-    fresh.input(Input::Adopt(reports));
-    for i in [1, 2, 3] {
-        fresh.set_test_address(i, Some(v4(&format!("192.168.10.{}", 10 + i))));
-    }
     fresh.run_for(30 * SEC);
     assert!(fresh.flag_writes.is_empty(), "{:?}", fresh.flag_writes);
 }
@@ -489,15 +474,7 @@ fn a_restarted_daemon_adopts_the_kernel_state_without_writing() {
     s.blackholed.insert(1);
     s.run_until_pred(2 * FDT, |s| s.failed(1)).expect("fails");
     // A new daemon finds the kernel as the old one left it.
-    let mut fresh = Sim::new(Config::default());
-    fresh.kernel = s.kernel.clone();
-    fresh.blackholed.insert(1);
-    fresh.input(Input::Routers(vec![v4("192.168.10.1")]));
-    let reports = [1, 2, 3].map(|i| fresh.report(i)).to_vec();
-    fresh.input(Input::Adopt(reports));
-    for i in [1, 2, 3] {
-        fresh.set_test_address(i, Some(v4(&format!("192.168.10.{}", 10 + i))));
-    }
+    let mut fresh = s.restarted(Config::default());
     fresh.run_for(30 * SEC);
     assert!(fresh.flag_writes.is_empty(), "{:?}", fresh.flag_writes);
     // And it still repairs net0 by probes.

@@ -140,6 +140,33 @@ impl Sim {
         });
     }
 
+    /// Black-holes the member's path until it is failed, then opens it
+    /// until it is repaired (each within a generous limit).
+    pub fn outage(&mut self, ifindex: u32, fdt: u64) {
+        self.blackholed.insert(ifindex);
+        self.run_until_pred(2 * fdt, |s| s.failed(ifindex))
+            .expect("fails");
+        self.blackholed.remove(&ifindex);
+        self.run_until_pred(3 * fdt, |s| !s.failed(ifindex))
+            .expect("repaired");
+    }
+
+    /// A new daemon with `config` over this kernel: it adopts every
+    /// member, learns the router and the members' test addresses.
+    pub fn restarted(&self, config: Config) -> Sim {
+        let mut fresh = Sim::new(config);
+        fresh.kernel = self.kernel.clone();
+        fresh.blackholed = self.blackholed.clone();
+        fresh.input(Input::Routers(vec![v4("192.168.10.1")]));
+        let ids: Vec<u32> = fresh.kernel.keys().copied().collect();
+        let reports = ids.iter().map(|&i| fresh.report(i)).collect();
+        fresh.input(Input::Adopt(reports));
+        for i in ids {
+            fresh.set_test_address(i, Some(v4(&format!("192.168.10.{}", 10 + i))));
+        }
+        fresh
+    }
+
     pub fn set_test_address(&mut self, ifindex: u32, addr: Option<IpAddr>) {
         self.input(Input::TestAddresses {
             ifindex,
