@@ -6,6 +6,9 @@
 //! - NETDEV_UP/DOWN/CHANGE (carrier): the active set and nominees are
 //!   recomputed at once (no round trip to userspace), then the group's
 //!   carrier; NETDEV_CHANGEMTU: the group's MTU.
+//! - NETDEV_CHANGEADDR: a member's MAC changed. The addresses bound to it
+//!   are re-announced at once (the usual announcement rounds), so peers do
+//!   not keep sending to the old MAC until their neighbour entries expire.
 //! - NETDEV_PRE_TYPE_CHANGE: refused; members stay Ethernet.
 
 use crate::bindings::raw;
@@ -51,6 +54,8 @@ enum Action {
     Refresh,
     /// Its MTU changed.
     Mtu,
+    /// Its hardware address changed.
+    Reannounce,
     Refuse,
     Nothing,
 }
@@ -62,6 +67,7 @@ fn action(event: u32) -> Action {
             Action::Refresh
         }
         raw::netdev_cmd_NETDEV_CHANGEMTU => Action::Mtu,
+        raw::netdev_cmd_NETDEV_CHANGEADDR => Action::Reannounce,
         raw::netdev_cmd_NETDEV_PRE_TYPE_CHANGE => Action::Refuse,
         _ => Action::Nothing,
     }
@@ -108,6 +114,16 @@ unsafe extern "C" fn netdev_event(
             }
         }
         Action::Mtu => group::refresh_link_state(ipmp, &rtnl),
+        Action::Reannounce => {
+            let group = ipmp.group();
+            let bound = group.members_rtnl(&rtnl).is_some_and(|table| {
+                let id = Some(member.id());
+                table.bindings().iter().any(|b| b.member == id)
+            });
+            if bound {
+                group.work.start_announcing(group.announce_count());
+            }
+        }
         // notifier_from_errno(-EBUSY)
         Action::Refuse => {
             return (raw::NOTIFY_STOP_MASK | EBUSY.to_errno().unsigned_abs()) as c_int

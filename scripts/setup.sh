@@ -43,6 +43,11 @@ if ! command -v bindgen >/dev/null 2>&1; then
     cargo install --locked bindgen-cli
 fi
 
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    log "cargo install cargo-fuzz"
+    cargo install --locked cargo-fuzz
+fi
+
 if ! command -v vng >/dev/null 2>&1; then
     log "pip install virtme-ng"
     pip install -q virtme-ng

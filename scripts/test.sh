@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # All tests: installs what is missing, then
-#   1. userspace: cargo fmt --check, clippy -D warnings, cargo test;
+#   1. userspace: cargo fmt --check, clippy -D warnings, cargo test, and
+#      30 s of cargo-fuzz on each target (scripts/fuzz);
 #   2. kernel module: builds against the test kernel, with no warning;
 #   3. the VM suite: every scenario of tests/virtme in one boot.
 # Ends with the VM suite's line "N passed, N failed"; exits non-zero if
@@ -21,12 +22,15 @@ fi
 
 log "cargo fmt --check (userspace) and rustfmt --check (kmod, kernel style)"
 cargo fmt --all -- --check
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 # shellcheck disable=SC2046
 rustfmt --config-path kmod/.rustfmt.toml --check $(git ls-files 'kmod/*.rs')
 log "cargo clippy --all-targets -- -D warnings"
 cargo clippy -q --all-targets -- -D warnings
 log "cargo test"
 cargo test -q --workspace
+cargo clippy -q --manifest-path fuzz/Cargo.toml -- -D warnings
+"$REPO_ROOT/scripts/fuzz" "${FUZZ_SECONDS:-30}"
 
 kdir=$("$REPO_ROOT/scripts/build-kernel.sh" "$variant")
 log "building kmod/ against $kdir (with clippy)"

@@ -19,6 +19,14 @@
 //! and the default kept. The original matched `yes`/`no` as prefixes
 //! (`nonsense` meant no); here the whole word must match. Unknown keys
 //! are reported instead of silently ignored.
+//!
+//! Two kinds of warning: a line that could not be understood (not
+//! `KEY=value`, an unknown key, a value of the wrong form) makes the file
+//! *malformed*; a value taken but adjusted (a key given twice, a detection
+//! time below the minimum) is a note. At start-up both are logged and the
+//! daemon runs with what could be read (as the original did). On SIGHUP a
+//! malformed file is refused as a whole and the running settings are kept:
+//! a typo in a live edit must not silently put a default in force.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -69,6 +77,14 @@ pub struct Warning {
     /// What was wrong and what is used instead (the original's wording
     /// where it had one).
     pub message: String,
+    /// Whether the line could not be understood at all (see the module
+    /// documentation), rather than understood and adjusted.
+    pub malformed: bool,
+}
+
+/// Whether any warning makes the file malformed.
+pub fn is_malformed(warnings: &[Warning]) -> bool {
+    warnings.iter().any(|w| w.malformed)
 }
 
 impl fmt::Display for Warning {
@@ -89,42 +105,52 @@ pub fn parse(text: &str) -> (Config, Vec<Warning>) {
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let mut warn = |message: String| warnings.push(Warning { line, message });
+        let mut warn = |kind: Kind, message: String| {
+            warnings.push(Warning {
+                line,
+                message,
+                malformed: kind == Kind::Malformed,
+            });
+        };
         let Some((key, value)) = trimmed.split_once('=') else {
-            warn(format!("ignoring \"{trimmed}\": expected KEY=value"));
+            warn(
+                Kind::Malformed,
+                format!("ignoring \"{trimmed}\": expected KEY=value"),
+            );
             continue;
         };
         let key = key.trim().to_ascii_uppercase();
         let value = value.trim();
         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
-            warn(format!(
-                "{key} is also set on line {first}; the last value wins"
-            ));
+            warn(
+                Kind::Note,
+                format!("{key} is also set on line {first}; the last value wins"),
+            );
         }
         seen.push((key.clone(), line));
         match key.as_str() {
             "FAILURE_DETECTION_TIME" => {
                 config.failure_detection_time_ms = match value.parse::<i64>() {
                     Ok(ms) if ms <= 0 => {
-                        warn(format!(
+                        warn(Kind::Malformed, format!(
                             "Invalid failure detection time {value}, assuming default {DEFAULT_FDT_MS}"
                         ));
                         DEFAULT_FDT_MS
                     }
                     Ok(ms) if ms < i64::from(MIN_FDT_MS) => {
-                        warn(format!(
+                        warn(Kind::Note, format!(
                             "Too small failure detection time of {value}, assuming minimum {MIN_FDT_MS}"
                         ));
                         MIN_FDT_MS
                     }
                     Ok(ms) => u32::try_from(ms).unwrap_or_else(|_| {
-                        warn(format!(
+                        warn(Kind::Malformed, format!(
                             "Invalid failure detection time {value}, assuming default {DEFAULT_FDT_MS}"
                         ));
                         DEFAULT_FDT_MS
                     }),
                     Err(_) => {
-                        warn(format!(
+                        warn(Kind::Malformed, format!(
                             "Invalid failure detection time {value}, assuming default {DEFAULT_FDT_MS} \
                              (a whole number of milliseconds is expected)"
                         ));
@@ -135,16 +161,20 @@ pub fn parse(text: &str) -> (Config, Vec<Warning>) {
             "FAILBACK" => match yes_no(value) {
                 Some(v) => config.failback = v,
                 None => {
-                    warn(format!("Invalid value for FAILBACK {value}"));
+                    warn(
+                        Kind::Malformed,
+                        format!("Invalid value for FAILBACK {value}"),
+                    );
                     config.failback = true;
                 }
             },
             "TRACK_INTERFACES_ONLY_WITH_GROUPS" => match yes_no(value) {
                 Some(v) => config.track_interfaces_only_with_groups = v,
                 None => {
-                    warn(format!(
-                        "Invalid value for TRACK_INTERFACES_ONLY_WITH_GROUPS {value}"
-                    ));
+                    warn(
+                        Kind::Malformed,
+                        format!("Invalid value for TRACK_INTERFACES_ONLY_WITH_GROUPS {value}"),
+                    );
                     config.track_interfaces_only_with_groups = true;
                 }
             },
@@ -153,14 +183,23 @@ pub fn parse(text: &str) -> (Config, Vec<Warning>) {
                 for word in value.split([' ', ',', '\t']).filter(|w| !w.is_empty()) {
                     match word.parse::<IpAddr>() {
                         Ok(addr) => config.probe_targets.push(addr),
-                        Err(_) => warn(format!("Invalid probe target {word}, ignored")),
+                        Err(_) => warn(
+                            Kind::Malformed,
+                            format!("Invalid probe target {word}, ignored"),
+                        ),
                     }
                 }
             }
-            _ => warn(format!("unknown key {key}, ignored")),
+            _ => warn(Kind::Malformed, format!("unknown key {key}, ignored")),
         }
     }
     (config, warnings)
+}
+
+#[derive(PartialEq, Eq)]
+enum Kind {
+    Malformed,
+    Note,
 }
 
 fn yes_no(value: &str) -> Option<bool> {
@@ -283,5 +322,31 @@ mod tests {
                 "line 4: FAILBACK is also set on line 3; the last value wins"
             ]
         );
+    }
+
+    #[test]
+    fn lines_not_understood_make_the_file_malformed_adjusted_values_do_not() {
+        for text in [
+            "FDT=5",
+            "just words",
+            "FAILURE_DETECTION_TIME=1O000",
+            "FAILURE_DETECTION_TIME=-1",
+            "FAILBACK=maybe",
+            "TRACK_INTERFACES_ONLY_WITH_GROUPS=1",
+            "PROBE_TARGETS=192.0.2.1 nowhere",
+        ] {
+            let (_, w) = parse(text);
+            assert!(is_malformed(&w), "{text:?} is malformed: {w:?}");
+        }
+        for text in [
+            "",
+            "# comment only",
+            "FAILURE_DETECTION_TIME=50",
+            "FAILBACK=no\nFAILBACK=yes",
+            "failback = NO",
+        ] {
+            let (_, w) = parse(text);
+            assert!(!is_malformed(&w), "{text:?} is well-formed: {w:?}");
+        }
     }
 }

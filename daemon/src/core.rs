@@ -20,7 +20,8 @@ use crate::instance::{Family, Instance, Outcome};
 use crate::policy::{self, Refusal, State};
 use crate::probe::Verdict;
 use libipmp::control::{
-    GroupState, GroupView, LinkState, MemberState, MemberView, ProbeEvent, ProbeState, Snapshot,
+    GroupState, GroupView, LinkState, MemberState, MemberView, ProbeEvent, ProbeState, Request,
+    Response, Snapshot,
 };
 use libipmp::uapi::{MEMBER_F_FAILED, MEMBER_F_INACTIVE, MEMBER_F_OFFLINE, MEMBER_F_STANDBY};
 use std::collections::BTreeMap;
@@ -378,6 +379,42 @@ impl Core {
         };
         self.sync_flags(&mut out);
         (result.map_err(|e| e.to_string()), out)
+    }
+
+    /// A control-socket request at `now` (privilege already checked): the
+    /// answer, and what to do. For [`Request::Probes`] an `Ok` answer means
+    /// the caller may subscribe.
+    pub fn answer(&mut self, now: u64, request: Request) -> (Response, Vec<Action>) {
+        let admin = match request {
+            Request::Snapshot => {
+                let snapshot = Some(self.snapshot());
+                return (Response::Ok { snapshot }, Vec::new());
+            }
+            Request::Probes => {
+                let probing = self
+                    .snapshot()
+                    .members
+                    .iter()
+                    .any(|m| m.probe != ProbeState::Disabled);
+                let response = if probing {
+                    Response::Ok { snapshot: None }
+                } else {
+                    Response::Error {
+                        message: "probe-based failure detection is disabled".into(),
+                    }
+                };
+                return (response, Vec::new());
+            }
+            Request::Offline { interface } => Admin::Offline(interface),
+            Request::Online { interface } => Admin::Online(interface),
+            Request::Standby { interface, on } => Admin::Standby(interface, on),
+        };
+        let (result, actions) = self.admin(now, admin);
+        let response = match result {
+            Ok(()) => Response::Ok { snapshot: None },
+            Err(message) => Response::Error { message },
+        };
+        (response, actions)
     }
 
     /// The earliest time at which [`Core::tick`] has work.

@@ -30,6 +30,7 @@ teardown() {
     # (The daemon runs as in.mpathd, a link to target/debug/mpathd.)
     pkill -x in.mpathd 2>/dev/null; pkill -x mpathd 2>/dev/null
     pkill -x iperf3 2>/dev/null; pkill -f "ipmpadm -j monitor" 2>/dev/null
+    pkill -f tcpflows.py 2>/dev/null
     sleep 0.2
     pkill -9 -x in.mpathd 2>/dev/null; pkill -9 -x mpathd 2>/dev/null
     rm -f /tmp/mpathd.log /tmp/events

@@ -249,6 +249,34 @@ wait_for() {
     fail "$what: not within $limit s"
 }
 
+# --- traffic -------------------------------------------------------------------
+
+# stream_start NS HOST PORT N: an echo server on PORT in namespace NS, and
+# N TCP connections from here to HOST:PORT kept busy with checked round
+# trips (tcpflows.py stream) until stream_stop.
+stream_start() {
+    local ns=$1 host=$2 port=$3 n=$4 line
+    ip netns exec "$ns" python3 ../tcpflows.py serve "$port" &
+    wait_for 20 "echo server listening on $port" listening "$ns" "$port"
+    coproc STREAM { python3 ../tcpflows.py stream "$host" "$port" "$n"; }
+    read -r -t 60 line <&"${STREAM[0]}" || true
+    [ "$line" = streaming ] || fail "the stream did not start: '$line'"
+    ok "$n connections streaming to $host:$port"
+}
+listening() { [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]; }
+
+# stream_stop: ends the stream; fails unless every connection survived.
+# Leaves its summary ("N connections, R round trips, 0 broken") in
+# STREAM_RESULT.
+stream_stop() {
+    local pid=$STREAM_PID
+    echo stop >&"${STREAM[1]}"
+    read -r -t 120 STREAM_RESULT <&"${STREAM[0]}" || STREAM_RESULT="no summary"
+    wait "$pid" || fail "connections broke: $STREAM_RESULT"
+    case $STREAM_RESULT in *", 0 broken") ok "stream: $STREAM_RESULT" ;;
+        *) fail "stream: $STREAM_RESULT" ;; esac
+}
+
 # has_flag IF LETTER: whether kflags IF shows LETTER.
 has_flag() { [[ $(kflags "$1") == *"$2"* ]]; }
 lacks_flag() { [[ $(kflags "$1") != *"$2"* ]]; }

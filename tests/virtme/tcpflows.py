@@ -7,6 +7,12 @@
                                     exchange another on each; prints the
                                     local ports in order and "done" at the
                                     end, exits non-zero if a connection broke
+  tcpflows.py stream HOST PORT N    open N connections and keep each busy
+                                    (send a numbered block, read its echo,
+                                    check it) until a line arrives on stdin;
+                                    prints "streaming" once all are open,
+                                    then "N connections, R round trips,
+                                    B broken"; exits non-zero if one broke
 """
 import socket
 import sys
@@ -59,8 +65,39 @@ def connect(host, port, n):
     print("done", flush=True)
 
 
+def stream(host, port, n):
+    socks = [socket.create_connection((host, port), timeout=10) for _ in range(n)]
+    stop = threading.Event()
+    trips = [0] * n
+    broken = []
+
+    def run(i, sock):
+        try:
+            while not stop.is_set():
+                exchange(sock, f"{i}:{trips[i]}:" + "x" * 1000)
+                trips[i] += 1
+            sock.close()
+        except OSError as e:
+            broken.append(f"connection {i} after {trips[i]} round trips: {e}")
+
+    threads = [threading.Thread(target=run, args=(i, s)) for i, s in enumerate(socks)]
+    for t in threads:
+        t.start()
+    print("streaming", flush=True)
+    sys.stdin.readline()
+    stop.set()
+    for t in threads:
+        t.join()
+    for b in broken:
+        print(b, file=sys.stderr)
+    print(f"{n} connections, {sum(trips)} round trips, {len(broken)} broken", flush=True)
+    sys.exit(1 if broken else 0)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(int(sys.argv[2]))
+    elif sys.argv[1] == "stream":
+        stream(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:
         connect(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

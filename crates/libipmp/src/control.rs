@@ -52,6 +52,12 @@ pub enum Request {
 }
 
 impl Request {
+    /// Reads one request line as the daemon receives it (surrounding
+    /// white space ignored); the error is the answer's message.
+    pub fn parse(line: &str) -> Result<Request, String> {
+        serde_json::from_str(line.trim()).map_err(|e| format!("malformed request: {e}"))
+    }
+
     /// Whether the request changes state (and so needs privilege).
     pub fn is_privileged(&self) -> bool {
         !matches!(self, Request::Snapshot | Request::Probes)
@@ -362,9 +368,13 @@ fn read_line<T: serde::de::DeserializeOwned>(
     if reader.read_line(&mut line).map_err(AskError::Io)? == 0 {
         return Ok(None);
     }
-    serde_json::from_str(&line)
-        .map(Some)
-        .map_err(|e| AskError::Protocol(e.to_string()))
+    parse_answer(&line).map(Some)
+}
+
+/// Reads one line of the daemon's answer (a [`Response`], or a
+/// [`ProbeEvent`] of a probe stream) as clients do.
+pub fn parse_answer<T: serde::de::DeserializeOwned>(line: &str) -> Result<T, AskError> {
+    serde_json::from_str(line).map_err(|e| AskError::Protocol(e.to_string()))
 }
 
 /// Sends one request and returns the daemon's answer.

@@ -128,15 +128,10 @@ fn serve(mut stream: UnixStream, forward: &dyn Fn(ControlMsg) -> bool) {
     if !matches!(read, Ok(Ok(n)) if n > 0) {
         return;
     }
-    let request: Request = match serde_json::from_str(line.trim()) {
+    let request = match Request::parse(&line) {
         Ok(r) => r,
-        Err(e) => {
-            let _ = answer(
-                &mut stream,
-                &Response::Error {
-                    message: format!("malformed request: {e}"),
-                },
-            );
+        Err(message) => {
+            let _ = answer(&mut stream, &Response::Error { message });
             return;
         }
     };

@@ -16,7 +16,7 @@ pub mod log;
 pub mod system;
 
 use crate::config::{self, Config};
-use crate::core::{Action, Admin, Core, Input, Level, MemberReport, ANONYMOUS};
+use crate::core::{Action, Core, Input, Level, MemberReport, ANONYMOUS};
 use crate::instance::Family;
 use control::ControlMsg;
 use icmp::{ProbeSocket, Reply};
@@ -406,6 +406,16 @@ impl Shell {
                         &format!("{}: {w}", self.opts.config_path.display()),
                     );
                 }
+                if config::is_malformed(&warnings) {
+                    self.log.log(
+                        Level::Error,
+                        &format!(
+                            "SIGHUP: {} is malformed (see the lines above); keeping the previous settings",
+                            self.opts.config_path.display()
+                        ),
+                    );
+                    return;
+                }
                 self.log.log(
                     Level::Info,
                     &format!("SIGHUP: re-read {}", self.opts.config_path.display()),
@@ -487,38 +497,10 @@ impl Shell {
     }
 
     fn request(&mut self, req: Request) -> Response {
-        let admin = match req {
-            Request::Snapshot => {
-                return Response::Ok {
-                    snapshot: Some(self.core.snapshot()),
-                }
-            }
-            Request::Probes => {
-                let probing = self
-                    .core
-                    .snapshot()
-                    .members
-                    .iter()
-                    .any(|m| m.probe != libipmp::control::ProbeState::Disabled);
-                return if probing {
-                    Response::Ok { snapshot: None }
-                } else {
-                    Response::Error {
-                        message: "probe-based failure detection is disabled".into(),
-                    }
-                };
-            }
-            Request::Offline { interface } => Admin::Offline(interface),
-            Request::Online { interface } => Admin::Online(interface),
-            Request::Standby { interface, on } => Admin::Standby(interface, on),
-        };
         let now = self.now();
-        let (result, actions) = self.core.admin(now, admin);
+        let (response, actions) = self.core.answer(now, req);
         self.perform(actions);
-        match result {
-            Ok(()) => Response::Ok { snapshot: None },
-            Err(message) => Response::Error { message },
-        }
+        response
     }
 
     fn perform(&mut self, actions: Vec<Action>) {

@@ -16,7 +16,9 @@ ipmpadm set-member net2 --standby on
 expect_eq "$(active_set itops0)" "net0 net1" "without a daemon the kernel keeps the standby spare"
 
 events_start
-mpathd_start
+MPATHD_CONF=/tmp/mpathd.conf
+echo "FAILURE_DETECTION_TIME=5000" > "$MPATHD_CONF"
+mpathd_start -f "$MPATHD_CONF"
 policy_is_daemon() { [ "$(ipmpadm -j show itops0 | jq -r '.[0].group.policy')" = 1 ]; }
 wait_for 5 "the daemon takes the group over" policy_is_daemon
 wait_for 5 "net2 is marked inactive" has_flag net2 i
@@ -55,6 +57,19 @@ expect_eq "$(setpriv --reuid=65534 --regid=65534 --clear-groups bash -c \
 expect_eq "$(setpriv --reuid=65534 --regid=65534 --clear-groups bash -c \
     "echo '{\"op\":\"snapshot\"}' | socat -t 5 - UNIX-CONNECT:$MPATHD_SOCK" | jq -r .result)" \
     ok "an unprivileged user may read the state"
+
+# A malformed file on SIGHUP: each bad line reported with its number, the
+# whole file refused, the running settings kept.
+configured_fdt=$(gview configured_fdt_ms)
+printf '%s\n' "# a live edit gone wrong" "FAILURE_DETECTION_TIME=1O000" "FAILBACK=maybe" > /tmp/bad.conf
+cp /tmp/bad.conf "$MPATHD_CONF"
+kill -HUP "$MPATHD_PID"
+wait_for 5 "the malformed file refused on SIGHUP" \
+    grep -q "is malformed (see the lines above); keeping the previous settings" "$MPATHD_LOG"
+grep -q "line 2: Invalid failure detection time 1O000" "$MPATHD_LOG" || fail "line 2 not reported"
+grep -q "line 3: Invalid value for FAILBACK maybe" "$MPATHD_LOG" || fail "line 3 not reported"
+expect_eq "$(gview configured_fdt_ms)" "$configured_fdt" "FDT kept after the malformed reload"
+kill -0 "$MPATHD_PID" || fail "the daemon is gone after a malformed reload"
 
 # SIGTERM: the daemon exits and leaves the kernel as it is.
 kill -TERM "$MPATHD_PID"
