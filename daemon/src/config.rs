@@ -47,6 +47,10 @@ pub struct Config {
     pub track_interfaces_only_with_groups: bool,
     /// PROBE_TARGETS: explicit probe targets (empty: discover them).
     pub probe_targets: Vec<IpAddr>,
+    /// Per IPMP interface, its own explicit probe targets (ipmp(5)
+    /// `probe-target` lines, read from /etc/ipmp); they replace
+    /// PROBE_TARGETS for that group.
+    pub group_targets: std::collections::BTreeMap<String, Vec<IpAddr>>,
 }
 
 impl Default for Config {
@@ -56,6 +60,7 @@ impl Default for Config {
             failback: true,
             track_interfaces_only_with_groups: true,
             probe_targets: Vec::new(),
+            group_targets: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -405,6 +405,8 @@ impl Core {
                 };
                 return (response, Vec::new());
             }
+            // The shell reads the files and feeds `Input::Reload` first.
+            Request::Reload => return (Response::Ok { snapshot: None }, Vec::new()),
             Request::Offline { interface } => Admin::Offline(interface),
             Request::Online { interface } => Admin::Online(interface),
             Request::Standby { interface, on } => Admin::Standby(interface, on),
@@ -720,13 +722,27 @@ impl Core {
         }
     }
 
+    /// The explicit probe targets of group `gid`: its own (ipmp(5)
+    /// `probe-target`), else PROBE_TARGETS, else none (discover them).
+    fn explicit_targets(&self, gid: u32) -> &[IpAddr] {
+        self.groups
+            .get(&gid)
+            .and_then(|g| self.config.group_targets.get(&g.ifname))
+            .unwrap_or(&self.config.probe_targets)
+    }
+
     fn choose_all_targets(&mut self, now: u64) {
-        let explicit = self.config.probe_targets.clone();
         let routers = self.routers.clone();
         let ids: Vec<u32> = self.members.keys().copied().collect();
+        let explicit: BTreeMap<u32, Vec<IpAddr>> = self
+            .members
+            .values()
+            .map(|m| (m.group, self.explicit_targets(m.group).to_vec()))
+            .collect();
         for m in self.members.values_mut() {
-            m.v4.choose_targets(&explicit, &routers, now);
-            m.v6.choose_targets(&explicit, &routers, now);
+            let targets = explicit.get(&m.group).map_or(&[][..], Vec::as_slice);
+            m.v4.choose_targets(targets, &routers, now);
+            m.v6.choose_targets(targets, &routers, now);
         }
         for ifindex in ids {
             self.start_probing(now, ifindex);
@@ -1428,6 +1444,12 @@ impl Core {
                 },
                 fdt_ms: probing.then(|| g.fdt.current_ms()),
                 configured_fdt_ms: u64::from(self.config.failure_detection_time_ms),
+                configured_targets: self
+                    .config
+                    .group_targets
+                    .get(&g.ifname)
+                    .cloned()
+                    .unwrap_or_default(),
             });
             for pm in &g.policy.members {
                 let Some(m) = self

@@ -6,6 +6,7 @@
 //! active/standby policy, link flap damping, adaptive FDT and the probe
 //! arithmetic.
 
+pub mod cli;
 pub mod config;
 pub mod core;
 pub mod fdt;

@@ -611,6 +611,38 @@ fn explicit_targets_win_over_routers() {
 }
 
 #[test]
+fn a_groups_own_targets_win_over_probe_targets_and_are_shown() {
+    let mut s = Sim::itops0(Config {
+        probe_targets: vec![v4("192.168.10.50")],
+        group_targets: [("itops0".to_string(), vec![v4("192.168.10.60")])].into(),
+        ..Config::default()
+    });
+    s.targets = vec![v4("192.168.10.60")];
+    s.run_for(10 * SEC);
+    let snap = s.core.snapshot();
+    assert_eq!(
+        snap.members[0].instances[0].targets[0].address,
+        v4("192.168.10.60")
+    );
+    assert_eq!(snap.members[0].probe, ProbeState::Ok);
+    assert_eq!(snap.groups[0].configured_targets, vec![v4("192.168.10.60")]);
+    // Another group's targets change nothing here.
+    let mut other = Sim::itops0(Config {
+        group_targets: [("itops9".to_string(), vec![v4("192.168.10.60")])].into(),
+        ..Config::default()
+    });
+    other.targets = vec![v4("192.168.10.1")];
+    other.input(Input::Routers(vec![v4("192.168.10.1")]));
+    other.run_for(10 * SEC);
+    let snap = other.core.snapshot();
+    assert_eq!(
+        snap.members[0].instances[0].targets[0].address,
+        v4("192.168.10.1")
+    );
+    assert!(snap.groups[0].configured_targets.is_empty());
+}
+
+#[test]
 fn a_dead_router_among_live_ones_is_dropped_not_the_member() {
     let mut s = Sim::new(Config::default());
     s.targets = vec![v4("192.168.10.1")];

@@ -3,9 +3,13 @@
 
   genl_fuzz.py COUNT [SEED]
 
-Every message gets a reply or none (dumps may end early); the kernel must
-stay up and its log clean (the harness checks). Prints how many messages
-were sent, how many replies were errors and how many acknowledged.
+Half the messages are random (random command, flags, version and
+attributes of random types and shapes), half are valid requests of every
+command (with real interface indexes) mutated: bytes flipped, attributes
+dropped, duplicated or truncated, lengths corrupted. Every message gets a
+reply or none (dumps may end early); the kernel must stay up and its log
+clean (the harness checks). Prints how many messages were sent, how many
+replies were errors and how many acknowledged.
 """
 import os
 import random
@@ -65,6 +69,58 @@ def random_body(rng, ifindexes):
     return body
 
 
+def u32(kind, value):
+    return attr(kind, struct.pack("=I", value))
+
+
+def u8(kind, value):
+    return attr(kind, struct.pack("=B", value))
+
+
+def valid_request(rng, ifindexes):
+    """A well-formed request of a random command: (cmd, flags, body)."""
+    ifindex = rng.choice(ifindexes)
+    cmd = rng.randrange(1, 7)
+    if cmd == 1:  # GROUP_GET, do or dump
+        if rng.randrange(2):
+            return cmd, NLM_F_DUMP, b""
+        return cmd, 0, u32(1, ifindex)
+    if cmd == 2:  # GROUP_SET
+        body = u32(1, ifindex)
+        body += rng.choice([attr(4, b"fuzz\0"), u8(6, rng.randrange(3)), u32(7, rng.randrange(10)),
+                            u32(8, rng.randrange(5000))])
+        return cmd, 0, body
+    if cmd == 3:  # MEMBER_GET
+        if rng.randrange(2):
+            return cmd, NLM_F_DUMP, u32(3, ifindex) if rng.randrange(2) else b""
+        return cmd, 0, u32(1, ifindex)
+    if cmd == 4:  # MEMBER_SET
+        return cmd, 0, u32(1, ifindex) + u32(10, rng.randrange(16)) + u32(11, rng.randrange(16))
+    if cmd == 5:  # EVENT (kernel to user only)
+        return cmd, 0, u32(1, ifindex) + u8(15, rng.randrange(8))
+    return cmd, NLM_F_DUMP, u32(3, ifindex) if rng.randrange(2) else b""  # BINDING_GET
+
+
+def mutate(rng, body):
+    """Damages a valid attribute stream a few times."""
+    body = bytearray(body)
+    for _ in range(rng.randrange(1, 4)):
+        how = rng.randrange(5)
+        if how == 0 and body:  # flip bytes
+            for _ in range(rng.randrange(1, 4)):
+                body[rng.randrange(len(body))] = rng.randrange(256)
+        elif how == 1 and len(body) >= 4:  # corrupt an attribute length
+            struct.pack_into("=H", body, 0, rng.choice([0, 1, 3, 4, 5, 0xffff, rng.randrange(64)]))
+        elif how == 2:  # truncate
+            del body[rng.randrange(len(body) + 1):]
+        elif how == 3:  # duplicate the stream (repeated attributes)
+            body.extend(bytes(body))
+        else:  # set the nested flag on the first attribute type
+            if len(body) >= 4:
+                body[3] ^= 0x80
+    return bytes(body)
+
+
 def drain(sock, block):
     """Reads replies until none is waiting (or, blocking, for 1 s)."""
     errors = acks = 0
@@ -97,11 +153,16 @@ def main():
     ifindexes = [int(open(f"/sys/class/net/{d}/ifindex").read()) for d in os.listdir("/sys/class/net")]
     errors = acks = send_errors = 0
     for seq in range(2, count + 2):
-        cmd = rng.choice([rng.randrange(0, 8), rng.randrange(256)])
         # Always ask for an acknowledgement, so that every message gets a
         # reply (an error, an ACK, or a dump ending in DONE).
-        flags = NLM_F_REQUEST | NLM_F_ACK | rng.choice([0, NLM_F_DUMP, rng.getrandbits(16)])
-        msg = message(fam, flags, seq, cmd, rng.randrange(3), random_body(rng, ifindexes))
+        if seq % 2:
+            cmd, kind, body = valid_request(rng, ifindexes)
+            flags = NLM_F_REQUEST | NLM_F_ACK | kind
+            msg = message(fam, flags, seq, cmd, 1, mutate(rng, body))
+        else:
+            cmd = rng.choice([rng.randrange(0, 8), rng.randrange(256)])
+            flags = NLM_F_REQUEST | NLM_F_ACK | rng.choice([0, NLM_F_DUMP, rng.getrandbits(16)])
+            msg = message(fam, flags, seq, cmd, rng.randrange(3), random_body(rng, ifindexes))
         if rng.randrange(10) == 0:  # mangle: truncate or corrupt the lengths
             cut = rng.randrange(len(msg))
             msg = bytearray(msg[:max(cut, 16)])

@@ -60,7 +60,12 @@ for name in "$@"; do
     echo "@@ipmp-test begin $name"
     dmesg -C
     started=$(date +%s%N)
-    (cd scenarios && exec timeout 240 bash "./$name.sh") 2>&1
+    # A scenario may ask for more than the default 240 s with a
+    # "# timeout: SECONDS" line; a debug kernel gets three times as long.
+    limit=$(sed -n 's/^# timeout: \([0-9][0-9]*\)$/\1/p' "scenarios/$name.sh" | head -1)
+    limit=${limit:-240}
+    [ ! -e /sys/kernel/debug/kmemleak ] || limit=$((limit * 3))
+    (cd scenarios && exec timeout "$limit" bash "./$name.sh") 2>&1
     status=$?
     teardown_result=ok
     teardown 2>&1 || teardown_result=fail

@@ -7,9 +7,12 @@
                                     exchange another on each; prints the
                                     local ports in order and "done" at the
                                     end, exits non-zero if a connection broke
-  tcpflows.py stream HOST PORT N    open N connections and keep each busy
+  tcpflows.py stream HOST PORT N [PAUSE]
+                                    open N connections and keep each busy
                                     (send a numbered block, read its echo,
-                                    check it) until a line arrives on stdin;
+                                    check it, wait PAUSE s, default 0.02:
+                                    busy loops would starve an emulated
+                                    guest) until a line arrives on stdin;
                                     prints "streaming" once all are open,
                                     then "N connections, R round trips,
                                     B broken"; exits non-zero if one broke
@@ -65,7 +68,7 @@ def connect(host, port, n):
     print("done", flush=True)
 
 
-def stream(host, port, n):
+def stream(host, port, n, pause):
     socks = [socket.create_connection((host, port), timeout=10) for _ in range(n)]
     stop = threading.Event()
     trips = [0] * n
@@ -76,6 +79,7 @@ def stream(host, port, n):
             while not stop.is_set():
                 exchange(sock, f"{i}:{trips[i]}:" + "x" * 1000)
                 trips[i] += 1
+                stop.wait(pause)
             sock.close()
         except OSError as e:
             broken.append(f"connection {i} after {trips[i]} round trips: {e}")
@@ -98,6 +102,7 @@ if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(int(sys.argv[2]))
     elif sys.argv[1] == "stream":
-        stream(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        stream(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+               float(sys.argv[5]) if len(sys.argv) > 5 else 0.02)
     else:
         connect(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

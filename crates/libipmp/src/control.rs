@@ -32,6 +32,9 @@ pub enum Request {
     Snapshot,
     /// Stream probe results (`ipmpstat -p`).
     Probes,
+    /// Read the configuration files again, as on SIGHUP (`ipmpadm apply`
+    /// asks for it).
+    Reload,
     /// Take a member out of use (`if_mpadm -d`).
     Offline {
         /// The member.
@@ -109,6 +112,9 @@ pub struct GroupView {
     pub fdt_ms: Option<u64>,
     /// The configured failure detection time.
     pub configured_fdt_ms: u64,
+    /// The group's own explicit probe targets (ipmp(5) `probe-target`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configured_targets: Vec<std::net::IpAddr>,
 }
 
 /// Link state (`ipmpstat -i` LINK).

@@ -15,6 +15,7 @@ pub mod uapi;
 
 pub mod control;
 pub mod netlink;
+pub mod persist;
 pub mod rtnl;
 
 /// The kernel module's pure-logic files, as the module compiles them.

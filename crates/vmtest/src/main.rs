@@ -33,8 +33,9 @@ struct Args {
     /// the repository) and show its output as it comes.
     #[arg(long, value_name = "SCRIPT", conflicts_with_all = ["scenarios", "list"])]
     exec: Option<String>,
-    /// Seconds before the whole VM run is abandoned.
-    #[arg(long, default_value_t = 900)]
+    /// Seconds before the whole VM run is abandoned (each scenario has its
+    /// own limit too, in guest-run.sh).
+    #[arg(long, default_value_t = 4800)]
     timeout: u64,
     /// Scenarios to run (file names in tests/virtme/scenarios, with or
     /// without `.sh`); all when none are given.

@@ -42,6 +42,8 @@ pub struct Options {
     pub adopt: bool,
     /// The configuration file.
     pub config_path: PathBuf,
+    /// The persistent IPMP configuration (per-group probe targets).
+    pub ipmp_dir: PathBuf,
     /// The control socket.
     pub socket_path: PathBuf,
 }
@@ -70,10 +72,42 @@ struct Shell {
     groups: BTreeMap<u32, GroupInfo>,
     sockets: HashMap<(u32, Family), ProbeSocket>,
     subscribers: Vec<std::sync::mpsc::SyncSender<ProbeEvent>>,
+    /// New members arrived: read the addresses and routes once the queued
+    /// messages are handled (once per batch, not once per member: a burst
+    /// of joins must not make the daemon fall behind).
+    addresses_due: bool,
 }
 
 /// Reads the configuration file: its settings and warnings, or why it
 /// could not be read. A missing file means the defaults.
+/// Every group's own probe targets from the ipmp(5) files in `dir`, and
+/// the files' problems (a missing directory is no problem: no targets).
+fn read_group_targets(
+    dir: &std::path::Path,
+) -> (BTreeMap<String, Vec<std::net::IpAddr>>, Vec<String>) {
+    use libipmp::persist;
+    let mut targets = BTreeMap::new();
+    let mut problems = Vec::new();
+    if !dir.is_dir() {
+        return (targets, problems);
+    }
+    match persist::load(dir, &[]) {
+        Ok(files) => {
+            for (path, text) in files {
+                match persist::parse(&path, &text) {
+                    Ok(c) if !c.probe_targets.is_empty() => {
+                        targets.insert(c.ifname, c.probe_targets);
+                    }
+                    Ok(_) => {}
+                    Err(p) => problems.extend(p.iter().map(ToString::to_string)),
+                }
+            }
+        }
+        Err(p) => problems.push(p.to_string()),
+    }
+    (targets, problems)
+}
+
 fn read_config(path: &std::path::Path) -> Result<(Config, Vec<config::Warning>), String> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(config::parse(&text)),
@@ -85,13 +119,18 @@ fn read_config(path: &std::path::Path) -> Result<(Config, Vec<config::Warning>),
 /// Runs the daemon until SIGTERM or SIGINT.
 pub fn run(opts: Options) -> Result<(), String> {
     let log = Logger::new(opts.debug);
-    let (config, warnings) = read_config(&opts.config_path)?;
+    let (mut config, warnings) = read_config(&opts.config_path)?;
     for w in &warnings {
         log.log(
             Level::Warning,
             &format!("{}: {w}", opts.config_path.display()),
         );
     }
+    let (targets, problems) = read_group_targets(&opts.ipmp_dir);
+    for p in &problems {
+        log.log(Level::Warning, p);
+    }
+    config.group_targets = targets;
     // Signals are taken by a thread with sigwait; every thread inherits
     // the mask, so none is interrupted by them.
     let mut signals = SigSet::empty();
@@ -118,6 +157,7 @@ pub fn run(opts: Options) -> Result<(), String> {
         groups: BTreeMap::new(),
         sockets: HashMap::new(),
         subscribers: Vec::new(),
+        addresses_due: false,
         opts,
     };
     shell.connect(true)?;
@@ -187,7 +227,9 @@ pub fn run(opts: Options) -> Result<(), String> {
             .chain(std::iter::from_fn(|| rx.try_recv().ok()))
         {
             match msg {
-                Msg::Signal(Signal::SIGHUP) => shell.reload(),
+                Msg::Signal(Signal::SIGHUP) => {
+                    let _ = shell.reload();
+                }
                 Msg::Signal(sig) => {
                     shell.log.log(
                         Level::Info,
@@ -201,6 +243,9 @@ pub fn run(opts: Options) -> Result<(), String> {
         }
         if exit {
             break;
+        }
+        if std::mem::take(&mut shell.addresses_due) {
+            shell.addresses();
         }
         let now = Instant::now();
         if now >= next_scan {
@@ -397,37 +442,43 @@ impl Shell {
         }
     }
 
-    fn reload(&mut self) {
-        match read_config(&self.opts.config_path) {
-            Ok((config, warnings)) => {
-                for w in &warnings {
-                    self.log.log(
-                        Level::Warning,
-                        &format!("{}: {w}", self.opts.config_path.display()),
-                    );
-                }
-                if config::is_malformed(&warnings) {
-                    self.log.log(
-                        Level::Error,
-                        &format!(
-                            "SIGHUP: {} is malformed (see the lines above); keeping the previous settings",
-                            self.opts.config_path.display()
-                        ),
-                    );
-                    return;
-                }
-                self.log.log(
-                    Level::Info,
-                    &format!("SIGHUP: re-read {}", self.opts.config_path.display()),
-                );
-                self.feed(Input::Reload(config));
-                self.rescan(false);
-            }
-            Err(e) => self.log.log(
-                Level::Error,
-                &format!("SIGHUP: {e}; keeping the previous settings"),
-            ),
+    /// SIGHUP (or a reload request): reads both configurations again. A
+    /// malformed file is refused as a whole and the settings in force are
+    /// kept; the error says so.
+    fn reload(&mut self) -> Result<(), String> {
+        let path = self.opts.config_path.display().to_string();
+        let (mut config, warnings) = read_config(&self.opts.config_path)
+            .map_err(|e| self.refuse(format!("SIGHUP: {e}; keeping the previous settings")))?;
+        for w in &warnings {
+            self.log.log(Level::Warning, &format!("{path}: {w}"));
         }
+        if config::is_malformed(&warnings) {
+            return Err(self.refuse(format!(
+                "SIGHUP: {path} is malformed (see the lines above); keeping the previous settings"
+            )));
+        }
+        let (targets, problems) = read_group_targets(&self.opts.ipmp_dir);
+        for p in &problems {
+            self.log.log(Level::Warning, p);
+        }
+        if !problems.is_empty() {
+            return Err(self.refuse(format!(
+                "SIGHUP: {} has errors (see the lines above); keeping the previous settings",
+                self.opts.ipmp_dir.display()
+            )));
+        }
+        config.group_targets = targets;
+        self.log
+            .log(Level::Info, &format!("SIGHUP: re-read {path}"));
+        self.feed(Input::Reload(config));
+        self.rescan(false);
+        Ok(())
+    }
+
+    /// Logs a refused reload; returns the message for the requester.
+    fn refuse(&self, message: String) -> String {
+        self.log.log(Level::Error, &message);
+        message
     }
 
     fn message(&mut self, msg: Msg) {
@@ -442,12 +493,27 @@ impl Shell {
                     return;
                 }
                 if !self.groups.contains_key(&ev.member.group_ifindex) {
-                    if let Some(g) = self
+                    match self
                         .client
                         .as_ref()
-                        .and_then(|c| c.group(ev.member.group_ifindex).ok())
+                        .map(|c| c.group(ev.member.group_ifindex))
                     {
-                        self.groups.insert(g.ifindex, g);
+                        Some(Ok(g)) => {
+                            self.groups.insert(g.ifindex, g);
+                        }
+                        // The group went away since the event was sent (its
+                        // members' removal events are queued behind this
+                        // one); the next scan settles anything missed.
+                        _ => {
+                            self.log.log(
+                                Level::Debug,
+                                &format!(
+                                    "event for {} of a group that is gone ({}); skipped",
+                                    ev.member.ifname, ev.member.group_ifindex
+                                ),
+                            );
+                            return;
+                        }
                     }
                 }
                 let report = self.report(&ev.member);
@@ -459,9 +525,7 @@ impl Shell {
                     report,
                     adopt: false,
                 });
-                if new {
-                    self.addresses();
-                }
+                self.addresses_due |= new;
             }
             Msg::KernelLost(e) => {
                 self.log
@@ -497,6 +561,11 @@ impl Shell {
     }
 
     fn request(&mut self, req: Request) -> Response {
+        if req == Request::Reload {
+            if let Err(message) = self.reload() {
+                return Response::Error { message };
+            }
+        }
         let now = self.now();
         let (response, actions) = self.core.answer(now, req);
         self.perform(actions);

@@ -5,6 +5,7 @@
 # behind (the harness then unloads the module and checks the kernel log,
 # with a kmemleak scan on the debug kernel). Each half is one `ip -batch`
 # (process start-up is slow under emulation).
+# timeout: 420
 . ../lib.sh
 load_ipmp
 probe_lan

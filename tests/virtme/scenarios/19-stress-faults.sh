@@ -9,6 +9,7 @@
 #           ├─ net1 ── sw-net1 ─┼─ sw0 ── peer-sw ── [peer] eth0 192.0.2.2
 #           └─ net2 ── sw-net2 ─┘
 #   data address 192.0.2.1
+# timeout: 360
 . ../lib.sh
 for n in net0 net1 net2; do veth "$n" "sw-$n"; done
 host peer 192.0.2.2/24

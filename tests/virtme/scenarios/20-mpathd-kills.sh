@@ -4,6 +4,7 @@
 # covering: no connection breaks, no restart writes a flag (no kernel
 # event), every new daemon adopts the failure, and the last one repairs
 # net0 when the path comes back.
+# timeout: 360
 . ../lib.sh
 load_ipmp
 probe_lan

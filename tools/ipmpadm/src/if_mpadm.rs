@@ -3,26 +3,8 @@
 
 use clap::Parser;
 use ipmpadm::admin::{apply, Change};
+use ipmpadm::cli::IfMpadmCli as Cli;
 use std::process::ExitCode;
-
-/// Take an IPMP group member offline (-d) or bring it back online (-r).
-///
-/// Offlining moves the member's data addresses to the other members,
-/// activates a standby if one is needed, and stops probing on it. It is
-/// refused when no other member of the group is functioning. Asks
-/// in.mpathd; when the daemon is not running, the kernel's state is
-/// checked and changed directly.
-#[derive(Parser, Debug)]
-#[command(name = "if_mpadm", bin_name = "if_mpadm", version)]
-#[command(group(clap::ArgGroup::new("action").required(true).args(["detach", "reattach"])))]
-struct Cli {
-    /// Offline INTERFACE (detach it from its group's traffic).
-    #[arg(short = 'd', value_name = "INTERFACE")]
-    detach: Option<String>,
-    /// Bring INTERFACE back online (reattach it).
-    #[arg(short = 'r', value_name = "INTERFACE")]
-    reattach: Option<String>,
-}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

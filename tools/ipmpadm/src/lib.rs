@@ -3,3 +3,8 @@
 //! not (with the same refusals).
 
 pub mod admin;
+pub use libipmp::persist;
+pub mod cli;
+pub mod configure;
+pub mod plan;
+pub mod system;

@@ -3,150 +3,14 @@
 //! with its refusals), announcement settings; and the kernel's view,
 //! raw member flags and events for diagnosis.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::Parser;
 use ipmpadm::admin::{apply, Change};
+use ipmpadm::cli::{Cli, Command, OnOff, Policy};
+use ipmpadm::configure;
 use libipmp::netlink::{BindingInfo, Client, Events, GroupInfo, GroupSettings, MemberInfo};
 use libipmp::rtnl::Links;
 use libipmp::uapi::*;
 use std::process::ExitCode;
-
-/// Administer IPMP groups.
-///
-/// An IPMP group is a network interface of kind `ipmp` (itops0 below) over
-/// member interfaces on one LAN. `create-ipmp` makes one, `add` and
-/// `remove` manage its members, `standby`, `offline` and `online` change a
-/// member's role (offline/online go through in.mpathd, which refuses to
-/// offline the last functioning member). `show` and `monitor` print the
-/// kernel's view; `set-member` writes member flags directly (for tests and
-/// recovery: the daemon owns them).
-#[derive(Parser, Debug)]
-#[command(name = "ipmpadm", bin_name = "ipmpadm", version)]
-struct Cli {
-    /// Print JSON instead of text.
-    #[arg(short, long, global = true)]
-    json: bool,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Create an IPMP interface and bring it up (like `ip link add NAME
-    /// type ipmp`).
-    #[command(alias = "create")]
-    CreateIpmp {
-        /// Interface name of the new group, e.g. itops0.
-        name: String,
-        /// Group name shown by ipmpstat (default: the interface name).
-        #[arg(long)]
-        group_name: Option<String>,
-    },
-    /// Delete an IPMP interface. Refused while it has members, unless
-    /// --force (which releases them).
-    #[command(alias = "delete")]
-    DeleteIpmp {
-        /// The IPMP interface.
-        name: String,
-        /// Release the members and delete anyway.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Add interfaces to a group (and bring them up). Refused for an
-    /// interface that already belongs to another group, bridge, bond or
-    /// team, unless --force.
-    Add {
-        /// The IPMP interface.
-        group: String,
-        /// Interfaces to add.
-        #[arg(required = true)]
-        interfaces: Vec<String>,
-        /// Add them as standbys.
-        #[arg(long)]
-        standby: bool,
-        /// Move interfaces that belong to another master.
-        #[arg(long)]
-        force: bool,
-    },
-    /// Remove interfaces from a group.
-    Remove {
-        /// The IPMP interface.
-        group: String,
-        /// Interfaces to remove.
-        #[arg(required = true)]
-        interfaces: Vec<String>,
-    },
-    /// Make a member a standby (on) or an ordinary member (off).
-    Standby {
-        /// The member.
-        interface: String,
-        /// on or off.
-        state: OnOff,
-    },
-    /// Take a member out of use (if_mpadm -d). Refused when no other
-    /// member of its group is functioning.
-    Offline {
-        /// The member.
-        interface: String,
-    },
-    /// Bring an offline member back (if_mpadm -r).
-    Online {
-        /// The member.
-        interface: String,
-    },
-    /// Show groups and their members as the kernel sees them.
-    Show {
-        /// Only this group (its interface name).
-        group: Option<String>,
-    },
-    /// Set flags of a member directly in the kernel.
-    SetMember {
-        /// The member interface.
-        interface: String,
-        /// Standby: kept for when an active member is lost.
-        #[arg(long)]
-        standby: Option<OnOff>,
-        /// Inactive: functioning but carrying no data traffic.
-        #[arg(long)]
-        inactive: Option<OnOff>,
-        /// Failed: failure detection declared it failed.
-        #[arg(long)]
-        failed: Option<OnOff>,
-        /// Offline: administratively out of use.
-        #[arg(long)]
-        offline: Option<OnOff>,
-    },
-    /// Change settings of a group.
-    SetGroup {
-        /// The group interface.
-        group: String,
-        /// Group name shown by ipmpstat (1 to 31 printable characters).
-        #[arg(long)]
-        name: Option<String>,
-        /// Who applies the standby rule: the kernel, or a daemon.
-        #[arg(long)]
-        policy: Option<Policy>,
-        /// How many times a moved data address is announced (0 to 100).
-        #[arg(long)]
-        announce_count: Option<u32>,
-        /// Milliseconds between announcements (1 to 60000).
-        #[arg(long)]
-        announce_interval: Option<u32>,
-    },
-    /// Print the kernel's events as they happen, until interrupted.
-    Monitor,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum OnOff {
-    On,
-    Off,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-enum Policy {
-    Kernel,
-    Daemon,
-}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -336,6 +200,20 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             Client::connect()?.set_group(ifindex(group)?, &settings)?;
         }
+        Command::Apply {
+            dry_run,
+            dir,
+            files,
+        } => configure::apply(dir, files, *dry_run)?,
+        Command::CheckConfig { dir, files } => {
+            let configs = configure::load_checked(dir, files)?;
+            println!(
+                "{} file{} checked, no error",
+                configs.len(),
+                if configs.len() == 1 { "" } else { "s" }
+            );
+        }
+        Command::ShowConfig { groups } => print!("{}", configure::show(groups)?),
         Command::Monitor => {
             let mut events = Events::subscribe()?;
             while let Some(event) = events.next_event() {
