@@ -31,6 +31,14 @@
 use std::fmt;
 use std::net::IpAddr;
 
+/// Every key the file may set.
+pub const KEYS: [&str; 4] = [
+    "FAILURE_DETECTION_TIME",
+    "FAILBACK",
+    "TRACK_INTERFACES_ONLY_WITH_GROUPS",
+    "PROBE_TARGETS",
+];
+
 /// Default failure detection time, in milliseconds.
 pub const DEFAULT_FDT_MS: u32 = 10_000;
 /// Smallest failure detection time, in milliseconds.

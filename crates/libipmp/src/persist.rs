@@ -25,6 +25,15 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_DIR: &str = "/etc/ipmp";
 /// The files' suffix.
 pub const SUFFIX: &str = ".conf";
+/// Every keyword a file may use.
+pub const KEYWORDS: [&str; 6] = [
+    "group",
+    "member",
+    "standby",
+    "address",
+    "test-address",
+    "probe-target",
+];
 /// Longest interface name Linux accepts (IFNAMSIZ - 1).
 const IFNAMSIZ_MAX: usize = 15;
 

@@ -72,6 +72,9 @@ fn run(args: &Args) -> Result<bool, String> {
     let kdir = build_kernel(&root, &args.kernel)?;
     build_and_install_module(&root, &kdir)?;
     build_tools(&root)?;
+    if scenarios.iter().any(|s| s.contains("install")) {
+        prebuild_dkms(&root, &kdir)?;
+    }
 
     if let Some(script) = &args.exec {
         return run_script(&root, &kdir, args, script);
@@ -283,6 +286,20 @@ fn build_and_install_module(root: &Path, kdir: &Path) -> Result<(), String> {
         .map_err(|e| format!("depmod: {e}"))?;
     if !status.success() {
         return Err("depmod failed".into());
+    }
+    Ok(())
+}
+
+/// DKMS builds ipmp.ko for the test kernel on the host, for the install
+/// scenario (scripts/dkms-prebuild.sh; cached).
+fn prebuild_dkms(root: &Path, kdir: &Path) -> Result<(), String> {
+    let status = Command::new(root.join("scripts/dkms-prebuild.sh"))
+        .arg(kdir)
+        .stdout(Stdio::null())
+        .status()
+        .map_err(|e| format!("scripts/dkms-prebuild.sh: {e}"))?;
+    if !status.success() {
+        return Err("the DKMS build of ipmp.ko failed".into());
     }
     Ok(())
 }

@@ -8,6 +8,7 @@
 //!   in.mpathd, or by hand in the tests.
 //! - [`render`]: rows to lines, for each output style.
 
+pub mod cli;
 pub mod gather;
 pub mod model;
 pub mod modes;

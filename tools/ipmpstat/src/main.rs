@@ -1,7 +1,8 @@
 //! ipmpstat: display IPMP state. See `ipmpstat --help`.
 
 use clap::error::ErrorKind;
-use clap::{ArgAction, Parser};
+use clap::Parser;
+use ipmpstat::cli::Cli;
 use ipmpstat::modes::{self, Mode};
 use ipmpstat::ofmt::{Cell, Human};
 use ipmpstat::select::select;
@@ -23,85 +24,6 @@ const USAGE: &str = "usage: ipmpstat [-n] [-o <field> [-P]] [-j] -a|-g|-i|-p|-t
 \t\t -o  display only the specified fields, in order
 \t\t -P  display using parsable output mode
 \t\t -j  display as JSON";
-
-const FIELDS_HELP: &str = "\
-FIELDS (-o; case-insensitive; `all` for every field)
-  -g  GROUP (IPMP interface) GROUPNAME STATE (ok, degraded, failed)
-      FDT (failure detection time in force; -- when nothing probes)
-      INTERFACES (active members, (inactive), [unusable])
-  -i  INTERFACE ACTIVE (yes, no) GROUP FLAGS LINK (up, down)
-      PROBE (ok, failed, unknown, disabled) STATE (ok, failed, offline)
-      FLAGS, 7 characters: i inactive, s standby, m IPv4 multicast,
-      b IPv4 broadcast, M IPv6 multicast nominee, d down or offline,
-      h offlined for a duplicate hardware address
-  -a  ADDRESS STATE (up, down) GROUP INBOUND (the member it is bound to)
-      OUTBOUND (the members that send for it)
-  -t  INTERFACE MODE (routes, multicast, explicit, disabled) TESTADDR
-      TARGETS (in firing order)
-  -p  TIME (probe sent, since ipmpstat started) INTERFACE PROBE (number)
-      NETRTT (round trip to the reply's arrival) RTT (to its processing)
-      RTTAVG TARGET RTTDEV (not shown by default)
-
-OUTPUT
-  Columns with a header; -- for an empty field, ? for one that cannot
-  be determined (fields only in.mpathd knows, when it is not running).
-  -P: fields joined by ':' with ':' and '\\' escaped by '\\' when more
-  than one field is selected; needs -o; no header.
-  -j: JSON: an array of objects (-p: one object per line) whose keys are
-  the selected field names in lower case and whose values are the
-  strings shown, null for an empty field.
-
-EXIT STATUS
-  0 on success, 1 on any error (usage, no daemon for -t and -p, no
-  kernel module).";
-
-/// Display IPMP state: groups, their member interfaces, data addresses,
-/// probe targets and probes, as Solaris ipmpstat does.
-///
-/// Exactly one of -a, -g, -i, -p, -t selects what to show. Groups,
-/// members, roles and addresses come from the ipmp kernel module; probe
-/// state, the failure detection time and targets from in.mpathd. -p
-/// prints probes as in.mpathd reports them, until interrupted.
-#[derive(Parser, Debug)]
-#[command(
-    name = "ipmpstat",
-    bin_name = "ipmpstat",
-    version,
-    disable_help_flag = true,
-    after_long_help = FIELDS_HELP
-)]
-struct Cli {
-    /// Display data addresses.
-    #[arg(short = 'a', action = ArgAction::Count)]
-    addresses: u8,
-    /// Display groups.
-    #[arg(short = 'g', action = ArgAction::Count)]
-    groups: u8,
-    /// Display member interfaces.
-    #[arg(short = 'i', action = ArgAction::Count)]
-    interfaces: u8,
-    /// Display probes as they complete, until interrupted.
-    #[arg(short = 'p', action = ArgAction::Count)]
-    probes: u8,
-    /// Display probe targets.
-    #[arg(short = 't', action = ArgAction::Count)]
-    targets: u8,
-    /// Display IP addresses numerically (no name lookups).
-    #[arg(short = 'n')]
-    numeric: bool,
-    /// Display only these fields, in this order (comma-separated, or `all`).
-    #[arg(short = 'o', value_name = "FIELD[,...]")]
-    fields: Option<String>,
-    /// Parseable output: no header, fields separated by ':' (needs -o).
-    #[arg(short = 'P')]
-    parseable: bool,
-    /// JSON output.
-    #[arg(short = 'j', long = "json")]
-    json: bool,
-    /// Print help (--help for the fields and formats).
-    #[arg(short = 'h', long = "help", action = ArgAction::Help)]
-    help: Option<bool>,
-}
 
 fn die(message: &str) -> ExitCode {
     eprintln!("ipmpstat: {message}");

@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Installed like any network component, and surviving a reboot:
+# scripts/install puts the programs, units, man pages, completions and
+# /etc/default/mpathd in place and installs ipmp.ko through DKMS (built
+# for this kernel by DKMS on the host, see scripts/dkms-prebuild.sh); the
+# seed's group is described in /etc/ipmp/itops0.conf; "boot" runs the
+# installed units' commands as systemd would (ipmp-apply.service, then
+# in.mpathd.service with its readiness notification). A second apply
+# changes nothing; show-config round-trips; an edit converges without
+# touching unchanged members; a "reboot" (everything torn down, the
+# units run again) finds the same groups, addresses, roles and daemon;
+# uninstall removes exactly what install added.
+# timeout: 420
+. ../lib.sh
+kver=$(uname -r)
+moddir=$(readlink -f "/lib/modules/$kver")
+KDIR=${moddir%/.virtme_mods/*}
+prebuilt=$(ls -d "$REPO/build/dkms/$kver"-* 2>/dev/null | head -1)
+[ -d "$prebuilt/tree" ] || fail "no DKMS build for $kver under $REPO/build/dkms (vmtest runs scripts/dkms-prebuild.sh)"
+
+# The guest's module tree is the host's, read-only: make a writable copy
+# without the harness's own ipmp.ko, so that only DKMS's can load.
+rm "/lib/modules/$kver"
+mkdir "/lib/modules/$kver"
+for f in "$moddir"/*; do
+    case ${f##*/} in
+        build|source) ln -s "$KDIR" "/lib/modules/$kver/${f##*/}" ;;  # not the whole tree
+        *) cp -rL "$f" "/lib/modules/$kver/" ;;
+    esac
+done
+rm -f "/lib/modules/$kver/extra/ipmp.ko"
+depmod -a "$kver"
+cp -a "$prebuilt/tree" /tmp/dkms
+rm -f /etc/default/mpathd
+
+# --- install -------------------------------------------------------------------
+"$REPO/scripts/install" --no-build --bin-dir "$REPO/target/debug" \
+    --kernel "$kver" --kernel-build "$KDIR" --dkms-tree /tmp/dkms > /tmp/install.log 2>&1 ||
+    { cat /tmp/install.log; fail "scripts/install failed"; }
+ok "scripts/install"
+for f in /usr/sbin/in.mpathd /usr/sbin/ipmpstat /usr/sbin/ipmpadm /usr/sbin/if_mpadm \
+    /etc/default/mpathd /usr/lib/systemd/system/in.mpathd.service \
+    /usr/lib/systemd/system/ipmp-apply.service /usr/share/man/man8/ipmpstat.8.gz \
+    /usr/share/man/man5/ipmp.5.gz /usr/share/bash-completion/completions/ipmpadm \
+    /usr/share/zsh/vendor-completions/_ipmpstat; do
+    [ -e "$f" ] || fail "$f not installed"
+done
+ok "programs, units, man pages and completions in place"
+expect_eq "$(modinfo -n ipmp)" "/lib/modules/$kver/updates/dkms/ipmp.ko" "the module modprobe finds is DKMS's"
+expect_eq "$(grep -c '^FAILURE_DETECTION_TIME=10000$' /etc/default/mpathd)" 1 "/etc/default/mpathd has the original's default"
+man -l /usr/share/man/man8/in.mpathd.8.gz 2>/dev/null | grep -q "IP multipathing daemon" || fail "in.mpathd(8) does not render"
+ok "in.mpathd(8) renders"
+for u in ipmp-apply in.mpathd; do
+    [ -L "/etc/systemd/system/multi-user.target.wants/$u.service" ] || fail "$u.service not enabled"
+done
+ok "both units enabled"
+# Use the installed programs from here on.
+export PATH=/usr/sbin:$PATH
+
+# --- the seed's LAN and its configuration -------------------------------------------
+sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+for i in 0 1 2; do veth "net$i" "sw-net$i"; done
+host router 192.168.10.1/24
+switch sw0 sw-net0 sw-net1 sw-net2 router-sw
+cat > /etc/ipmp/itops0.conf <<'EOC'
+# The seed's group: two active members and a standby.
+member net0
+member net1
+standby net2
+address 192.168.10.5/24
+test-address net0 192.168.10.10/24
+test-address net1 192.168.10.11/24
+test-address net2 192.168.10.12/24
+probe-target 192.168.10.1
+EOC
+echo "FAILURE_DETECTION_TIME=1000" > /etc/default/mpathd
+expect_eq "$(ipmpadm check-config)" "1 file checked, no error" "check-config"
+
+# run_unit NAME: runs the unit's ExecStartPre and ExecStart lines as
+# systemd would ('-' prefix: failure ignored); Type=notify: in the
+# background with NOTIFY_SOCKET, waiting for READY=1.
+run_unit() {
+    local unit=/usr/lib/systemd/system/$1.service line cmd
+    local type
+    type=$(sed -n 's/^Type=//p' "$unit")
+    while IFS= read -r line; do
+        cmd=${line#*=}
+        if [[ $cmd == -* ]]; then
+            ${cmd#-} || true
+        else
+            $cmd || fail "$1: '$cmd' failed"
+        fi
+    done < <(grep '^ExecStartPre=' "$unit")
+    cmd=$(sed -n 's/^ExecStart=//p' "$unit")
+    if [ "$type" = notify ]; then
+        rm -f /run/notify.sock /tmp/notify.txt
+        socat -u UNIX-RECV:/run/notify.sock OPEN:/tmp/notify.txt,creat &
+        local sock=$!
+        wait_for 5 "notify socket" test -S /run/notify.sock
+        NOTIFY_SOCKET=/run/notify.sock $cmd >> "$MPATHD_LOG" 2>&1 &
+        MPATHD_PID=$!
+        wait_for 20 "$1: READY=1" grep -q READY=1 /tmp/notify.txt
+        kill "$sock" 2>/dev/null || true
+    else
+        $cmd || fail "$1: '$cmd' failed"
+    fi
+}
+boot() {
+    run_unit ipmp-apply > /tmp/apply.log 2>&1 || { cat /tmp/apply.log; fail "ipmp-apply.service failed"; }
+    run_unit in.mpathd
+    wait_for 15 "net0 and net1 probe ok" probes_ok
+}
+probes_ok() { mview_is net0 probe ok && mview_is net1 probe ok; }
+state() {  # (not FDT: the adaptive FDT follows the measured round trips)
+    ipmpstat -g -o group,groupname,state,interfaces
+    ipmpstat -i -o interface,active,group,flags,state
+    ip -br addr show dev itops0 | awk '{print $1, $3}'
+    for i in 0 1 2; do ip -br -4 addr show dev "net$i" | awk '{print $1, $3}'; done
+}
+
+# --- first boot -----------------------------------------------------------------------
+boot
+expect_eq "$(paste -sd';' /tmp/apply.log)" \
+    "itops0: created;itops0: net0 added;net0: test address 192.168.10.10/24 added;itops0: net1 added;net1: test address 192.168.10.11/24 added;itops0: net2 added;net2: standby;net2: test address 192.168.10.12/24 added;itops0: up;itops0: address 192.168.10.5/24 added" \
+    "what the first apply did"
+expect_eq "$(ipmpstat -P -o interface,active,state -i | sort | paste -sd' ')" \
+    "net0:yes:ok net1:yes:ok net2:no:ok" "activity after boot (Figure 1)"
+[[ $(ipmpstat -P -o interface,flags -i | sed -n 's/^net2://p') == is* ]] ||
+    fail "net2 is not an inactive standby"
+ok "net2 is the inactive standby"
+expect_eq "$(ipmpstat -P -o group,groupname,state,interfaces -g)" \
+    "itops0:itops0:ok:net0 net1 (net2)" "ipmpstat -g after boot"
+expect_eq "$(ipmpstat -P -o interface,mode,targets -t | sort | head -1)" "net0:explicit:192.168.10.1" \
+    "the file's probe target in use"
+before=$(state)
+
+# Idempotent: a second apply changes nothing and says nothing.
+events_start
+expect_eq "$(ipmpadm apply 2>&1)" "" "a second apply's output"
+sleep 1
+expect_eq "$(wc -l < /tmp/events)" 0 "kernel events from the second apply"
+
+# show-config round trip: show -> apply -> show is identical.
+ipmpadm show-config itops0 > /tmp/shown.conf
+cat /tmp/shown.conf
+cp /tmp/shown.conf /etc/ipmp/itops0.conf
+expect_eq "$(ipmpadm apply 2>&1)" "" "applying what show-config printed"
+expect_eq "$(ipmpadm show-config itops0)" "$(cat /tmp/shown.conf)" "show-config after apply"
+
+# An edit converges without disturbing the unchanged members.
+sed -i 's/^standby net2$/member net2/; /net1/d' /etc/ipmp/itops0.conf
+echo "address 192.168.10.6/24" >> /etc/ipmp/itops0.conf
+: > /tmp/events
+expect_eq "$(ipmpadm apply 2>&1 | paste -sd';')" \
+    "itops0: net1 removed;net2: no longer standby;itops0: address 192.168.10.6/24 added" "apply after an edit"
+sleep 1
+expect_eq "$(grep '"ifname":"net0"' /tmp/events | grep -c '"event":"\(added\|removed\)"')" 0 \
+    "net0 neither left nor rejoined (unchanged)"
+expect_eq "$(ipmpadm show-config itops0 | grep -c '^member')" 2 "members after the edit"
+ip link set net1 up
+cp /tmp/shown.conf /etc/ipmp/itops0.conf
+ipmpadm apply > /dev/null
+# (net1 rejoined last: the same lines, in join order.)
+wait_for 10 "back to the saved setup" test "$(ipmpadm show-config itops0 | sort)" = "$(sort /tmp/shown.conf)"
+wait_for 15 "probes ok again" probes_ok
+
+# Configuration rules: a second group with data addresses in the same
+# subnet is warned about.
+veth net5 sw-net5
+printf 'member net5\naddress 192.168.10.7/24\n' > /etc/ipmp/itops1.conf
+out=$(ipmpadm check-config 2>&1)
+case $out in
+    *"192.168.10.7/24 (itops1) and 192.168.10.5/24 (itops0) are in the same subnet"*) ok "same-subnet groups warned about" ;;
+    *) fail "no same-subnet warning: $out" ;;
+esac
+rm /etc/ipmp/itops1.conf
+# Errors name their line, and nothing is changed.
+mkdir -p /tmp/bad
+printf 'member net0\nmembr net1\naddress 192.168.10.300/24\n' > /tmp/bad/itops9.conf
+expect_fail "/tmp/bad/itops9.conf:2: unknown keyword \"membr\"" ipmpadm apply -d /tmp/bad
+expect_fail "/tmp/bad/itops9.conf:3: 192.168.10.300: not an IPv4 or IPv6 address" ipmpadm apply -d /tmp/bad
+! link_exists itops9 || fail "itops9 created from a file with errors"
+
+# --- reboot -----------------------------------------------------------------------------
+kill -TERM "$MPATHD_PID"
+wait "$MPATHD_PID" || true
+ip link del itops0
+for i in 0 1 2; do ip addr flush dev "net$i"; ip link set "net$i" down; done
+rmmod ipmp
+ok "torn down: no daemon, no group, no addresses, no module"
+boot
+after=$(state)
+expect_eq "$after" "$before" "groups, addresses and roles after the reboot"
+kill -0 "$MPATHD_PID" || fail "in.mpathd is not running after the reboot"
+ok "in.mpathd running"
+
+# --- uninstall ------------------------------------------------------------------------------
+kill -TERM "$MPATHD_PID"
+wait "$MPATHD_PID" || true
+ip link del itops0
+rmmod ipmp
+rm /etc/ipmp/itops0.conf
+cp /var/lib/ipmp/installed /tmp/installed
+"$REPO/scripts/uninstall" > /tmp/uninstall.log 2>&1 || { cat /tmp/uninstall.log; fail "uninstall failed"; }
+while read -r kind path; do
+    case $kind in file|dir) [ ! -e "$path" ] || fail "$path left by uninstall" ;; esac
+done < /tmp/installed
+[ ! -e "/lib/modules/$kver/updates/dkms/ipmp.ko" ] || fail "the DKMS module was left"
+[ ! -e /etc/systemd/system/multi-user.target.wants/in.mpathd.service ] || fail "in.mpathd.service still enabled"
+ok "uninstall removed everything install added ($(grep -c . /tmp/installed) entries)"
