@@ -3,6 +3,7 @@
 #   1. userspace: cargo fmt --check, clippy -D warnings, cargo test, and
 #      30 s of cargo-fuzz on each target (scripts/fuzz);
 #   2. kernel module: builds against the test kernel, with no warning;
+#      packaging checks (tests/packaging.sh);
 #   3. the VM suite: every scenario of tests/virtme in one boot.
 # Ends with the VM suite's line "N passed, N failed"; exits non-zero if
 # anything failed.
@@ -40,6 +41,9 @@ if grep -qiE '\bwarning\b' <<<"$build_log"; then
     echo "$build_log"
     die "kmod/ builds with warnings"
 fi
+
+log "packaging: man pages render, units verify, the DKMS pre-build check"
+tests/packaging.sh "$kdir"
 
 log "VM suite ($variant kernel)"
 cargo run -q -p vmtest -- --kernel "$variant" "$@"

@@ -268,6 +268,9 @@ pub struct Core {
     routers: Vec<IpAddr>,
     local: Vec<IpAddr>,
     rng: u64,
+    /// Member pairs (and family) already warned about for reaching
+    /// disjoint targets.
+    lan_warnings: std::collections::BTreeSet<(u32, u32, u8)>,
 }
 
 impl Core {
@@ -280,6 +283,7 @@ impl Core {
             routers: Vec::new(),
             local: Vec::new(),
             rng: seed | 1,
+            lan_warnings: std::collections::BTreeSet::new(),
         }
     }
 
@@ -918,6 +922,9 @@ impl Core {
                     }));
                     if acked {
                         self.adapt_fdt(now, group, ifindex, family, target, out);
+                        if est.is_none() || self.first_answer(ifindex, family, target) {
+                            self.check_same_link(ifindex, family, out);
+                        }
                     } else {
                         let m = &self.members[&ifindex];
                         out.push(Action::Log(
@@ -937,19 +944,118 @@ impl Core {
                 Outcome::LateReply { target } => {
                     self.adapt_fdt(now, group, ifindex, family, target, out);
                 }
-                Outcome::TargetAdded(addr) => out.push(Action::Log(
-                    Level::Info,
-                    format!("{} {}: probe target {addr} found", m.name, family.name()),
-                )),
-                Outcome::TargetDropped(addr) => out.push(Action::Log(
-                    Level::Info,
-                    format!(
-                        "{} {}: probe target {addr} stopped answering; dropped",
-                        m.name,
-                        family.name()
-                    ),
-                )),
+                Outcome::TargetAdded(addr) => {
+                    out.push(Action::Log(
+                        Level::Info,
+                        format!("{} {}: probe target {addr} found", m.name, family.name()),
+                    ));
+                    self.check_same_link(ifindex, family, out);
+                }
+                Outcome::TargetDropped(addr) => {
+                    out.push(Action::Log(
+                        Level::Info,
+                        format!(
+                            "{} {}: probe target {addr} stopped answering; dropped",
+                            m.name,
+                            family.name()
+                        ),
+                    ));
+                    if let Some(other) = self.answering_elsewhere(ifindex, family, addr) {
+                        let m = &self.members[&ifindex];
+                        out.push(Action::Log(
+                            Level::Warning,
+                            format!(
+                                "{} {}: probe target {addr} answers through {other} but not through {}: \
+                                 are they on the same LAN? (all members of an IPMP group must share one link)",
+                                m.name,
+                                family.name(),
+                                m.name
+                            ),
+                        ));
+                    }
+                }
             }
+        }
+    }
+
+    /// Whether `target` has answered `ifindex` exactly once so far.
+    fn first_answer(&self, ifindex: u32, family: Family, target: IpAddr) -> bool {
+        self.members.get(&ifindex).is_some_and(|m| {
+            m.instances()[family as usize]
+                .target(&target)
+                .is_some_and(|t| t.replies == 1)
+        })
+    }
+
+    /// Another member of `ifindex`'s group that gets answers from `addr`
+    /// (probing it with no loss), if any: the seed's rule that a group's
+    /// members share one LAN is then evidently broken.
+    fn answering_elsewhere(&self, ifindex: u32, family: Family, addr: IpAddr) -> Option<String> {
+        let me = self.members.get(&ifindex)?;
+        self.members
+            .values()
+            .filter(|o| o.ifindex != ifindex && o.group == me.group)
+            .find(|o| {
+                o.instances()[family as usize]
+                    .target(&addr)
+                    .is_some_and(|t| t.replies > 0 && t.losses == 0)
+            })
+            .map(|o| o.name.clone())
+    }
+
+    /// Warns (once per pair) when two members of a group get answers from
+    /// disjoint sets of targets of one family: they are on different LANs.
+    fn check_same_link(&mut self, ifindex: u32, family: Family, out: &mut Vec<Action>) {
+        let answering = |m: &Member| -> Vec<IpAddr> {
+            m.instances()[family as usize]
+                .targets
+                .iter()
+                .filter(|t| t.replies > 0)
+                .map(|t| t.addr)
+                .collect()
+        };
+        let Some(me) = self.members.get(&ifindex) else {
+            return;
+        };
+        let mine = answering(me);
+        if mine.is_empty() {
+            return;
+        }
+        let mut warnings = Vec::new();
+        for o in self.members.values() {
+            if o.ifindex == ifindex || o.group != me.group || o.group == ANONYMOUS {
+                continue;
+            }
+            let theirs = answering(o);
+            if theirs.is_empty() || theirs.iter().any(|a| mine.contains(a)) {
+                continue;
+            }
+            let pair = (ifindex.min(o.ifindex), ifindex.max(o.ifindex), family as u8);
+            warnings.push((pair, o.name.clone(), theirs));
+        }
+        for (pair, other, theirs) in warnings {
+            if !self.lan_warnings.insert(pair) {
+                continue;
+            }
+            let list = |v: &[IpAddr]| {
+                v.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            out.push(Action::Log(
+                Level::Warning,
+                format!(
+                    "{} and {other} of group {} reach disjoint {} probe targets ({}: {}; {other}: {}): \
+                     they are on different LANs, but all members of an IPMP group must share one link",
+                    me.name,
+                    self.groups.get(&me.group).map_or("?", |g| g.name.as_str()),
+                    family.name(),
+                    me.name,
+                    list(&mine),
+                    list(&theirs)
+                ),
+            ));
         }
     }
 

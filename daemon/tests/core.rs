@@ -643,6 +643,60 @@ fn a_groups_own_targets_win_over_probe_targets_and_are_shown() {
 }
 
 #[test]
+fn members_on_different_lans_are_warned_about_once() {
+    // net1 sits on another LAN: its hosts are not net0's.
+    let mut s = Sim::new(Config::default());
+    s.targets = vec![v4("192.168.10.20")];
+    s.lan_of.insert(2, vec![v4("192.168.10.30")]);
+    s.add_member(1, "net0", false, true);
+    s.add_member(2, "net1", false, true);
+    s.run_for(30 * SEC);
+    let warnings: Vec<&str> = s
+        .logs
+        .iter()
+        .filter(|(_, level, _)| *level == mpathd::core::Level::Warning)
+        .map(|(_, _, line)| line.as_str())
+        .collect();
+    assert_eq!(
+        warnings,
+        vec![
+            "net1 and net0 of group itops0 reach disjoint ipv4 probe targets \
+             (net1: 192.168.10.30; net0: 192.168.10.20): they are on different LANs, \
+             but all members of an IPMP group must share one link"
+        ]
+    );
+    // On one LAN: no warning.
+    let mut same = Sim::new(Config::default());
+    same.targets = vec![v4("192.168.10.20")];
+    same.add_member(1, "net0", false, true);
+    same.add_member(2, "net1", false, true);
+    same.run_for(30 * SEC);
+    assert!(!same
+        .logs
+        .iter()
+        .any(|(_, level, _)| *level == mpathd::core::Level::Warning));
+}
+
+#[test]
+fn a_router_reached_by_one_member_only_is_warned_about() {
+    let mut s = Sim::new(Config::default());
+    s.targets = vec![v4("192.168.10.1"), v4("192.168.10.2")];
+    s.lan_of.insert(2, vec![v4("192.168.10.2")]);
+    s.input(Input::Routers(vec![v4("192.168.10.1"), v4("192.168.10.2")]));
+    s.add_member(1, "net0", false, true);
+    s.add_member(2, "net1", false, true);
+    s.run_for(60 * SEC);
+    assert!(!s.failed(2), "net1 still reaches one router");
+    assert!(
+        s.logs.iter().any(|(_, level, line)| *level == mpathd::core::Level::Warning
+            && line == "net1 ipv4: probe target 192.168.10.1 answers through net0 but not through net1: \
+                        are they on the same LAN? (all members of an IPMP group must share one link)"),
+        "{:#?}",
+        s.logs
+    );
+}
+
+#[test]
 fn a_dead_router_among_live_ones_is_dropped_not_the_member() {
     let mut s = Sim::new(Config::default());
     s.targets = vec![v4("192.168.10.1")];

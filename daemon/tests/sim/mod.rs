@@ -35,6 +35,8 @@ pub struct Sim {
     pub blackholed_family: BTreeSet<Family>,
     /// Drop this many more probes of a member, then answer again.
     pub drop_next: BTreeMap<u32, u32>,
+    /// Members on a LAN of their own: the only targets that answer them.
+    pub lan_of: BTreeMap<u32, Vec<IpAddr>>,
     /// Round trip of every answered probe.
     pub rtt: u64,
     /// Round trip of probes to particular targets.
@@ -60,6 +62,7 @@ impl Sim {
             core: Core::new(config, 42),
             kernel: BTreeMap::new(),
             blackholed: BTreeSet::new(),
+            lan_of: BTreeMap::new(),
             blackholed_family: BTreeSet::new(),
             drop_next: BTreeMap::new(),
             rtt: MS,
@@ -247,9 +250,10 @@ impl Sim {
                     if dropped {
                         continue;
                     }
+                    let reachable = self.lan_of.get(&ifindex).unwrap_or(&self.targets);
                     let responders: Vec<IpAddr> = if dst.is_multicast() {
-                        self.targets.clone()
-                    } else if self.targets.contains(&dst) {
+                        reachable.clone()
+                    } else if reachable.contains(&dst) {
                         vec![dst]
                     } else {
                         vec![]

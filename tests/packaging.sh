@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Host-side checks of what scripts/install ships (run by scripts/test.sh):
+#   - every man page renders with `man -l` without a warning;
+#   - the systemd units pass `systemd-analyze verify` (syntax, directives);
+#   - DKMS's PRE_BUILD check names what is missing for a Rust module, and
+#     passes against the project's kernel build.
+# Usage: tests/packaging.sh KDIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kdir=$1
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+ok() { echo "ok: $*"; }
+
+for page in docs/man/*.[58]; do
+    warnings=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null || true)
+    out=$(MANWIDTH=80 man -l "$page" 2>/dev/null)
+    if [ -n "$warnings" ]; then
+        fail "$page renders with warnings: $warnings"
+    elif ! grep -q "^NAME" <<<"$out"; then
+        fail "$page renders without a NAME section"
+    else
+        ok "$page renders ($(wc -l <<<"$out") lines)"
+    fi
+done
+
+# systemd-analyze checks that the commands exist: give it the programs.
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+for unit in packaging/systemd/*.service; do
+    out=$(systemd-analyze verify --man=no "$unit" 2>&1 | grep -v "Command .* is not executable\|No such file or directory\|is not executable" || true)
+    if [ -n "$out" ]; then
+        fail "$unit: $out"
+    else
+        ok "$unit verifies"
+    fi
+done
+
+check=kmod/dkms-check-rust.sh
+expect_refusal() {  # expect_refusal DESCRIPTION TEXT KDIR
+    local out
+    if out=$("$check" "$3" 9.9.9 2>&1); then
+        fail "$1: the check passed"
+    elif [[ $out != *"$2"* ]]; then
+        fail "$1: '$out' does not say '$2'"
+    else
+        ok "$1: $out"
+    fi
+}
+mkdir -p "$root/none" "$root/norust/rust" "$root/noartifacts/rust"
+expect_refusal "no headers" "no kernel build tree at $root/none (install the headers for 9.9.9" "$root/none"
+echo "CONFIG_NET=y" > "$root/norust/.config"
+expect_refusal "a kernel without Rust" "built without Rust support (CONFIG_RUST=y is not set" "$root/norust"
+echo "CONFIG_RUST=y" > "$root/noartifacts/.config"
+expect_refusal "headers without Rust artifacts" "rust/libkernel.rmeta is missing" "$root/noartifacts"
+if out=$("$check" "$kdir" "$(cat "$kdir/include/config/kernel.release")" 2>&1); then
+    ok "the project's kernel passes the check"
+else
+    fail "the project's kernel is refused: $out"
+fi
+
+[ "$failures" = 0 ] || { echo "$failures packaging check(s) failed"; exit 1; }
