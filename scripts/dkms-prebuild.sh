@@ -29,5 +29,6 @@ log "dkms add + build ipmp/$version for $kver against $kdir"
 dkms add "${opts[@]}" >&2
 dkms build "${opts[@]}" -k "$kver" --kernelsourcedir "$kdir" >&2 ||
     { cat "$out/tree/ipmp/$version/build/make.log" >&2 2>/dev/null; die "dkms build failed"; }
+echo "$kdir" > "$out/kdir"  # which kernel build (release and debug share a version)
 touch "$out/.complete"
 echo "$out"

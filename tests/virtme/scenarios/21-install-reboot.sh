@@ -15,7 +15,10 @@
 kver=$(uname -r)
 moddir=$(readlink -f "/lib/modules/$kver")
 KDIR=${moddir%/.virtme_mods/*}
-prebuilt=$(ls -d "$REPO/build/dkms/$kver"-* 2>/dev/null | head -1)
+prebuilt=""
+for d in "$REPO/build/dkms/$kver"-*; do
+    if [ "$(cat "$d/kdir" 2>/dev/null)" = "$KDIR" ]; then prebuilt=$d; fi
+done
 [ -d "$prebuilt/tree" ] || fail "no DKMS build for $kver under $REPO/build/dkms (vmtest runs scripts/dkms-prebuild.sh)"
 
 # The guest's module tree is the host's, read-only: make a writable copy

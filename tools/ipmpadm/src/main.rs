@@ -115,12 +115,17 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         Command::Remove { group, interfaces } => {
-            let links = Links::connect()?;
+            // Every interface is checked before any is removed.
+            let mut indexes = Vec::new();
             for name in interfaces {
                 let index = ifindex(name)?;
                 if master_of(name).as_deref() != Some(group.as_str()) {
                     return Err(format!("{name} is not in {group}").into());
                 }
+                indexes.push(index);
+            }
+            let links = Links::connect()?;
+            for index in indexes {
                 links.set_master(index, 0)?;
             }
         }
