@@ -4,18 +4,25 @@
 #      30 s of cargo-fuzz on each target (scripts/fuzz);
 #   2. kernel module: builds against the test kernel, with no warning;
 #      packaging checks (tests/packaging.sh);
-#   3. the VM suite: every scenario of tests/virtme in one boot.
+#   3. the VM suite: every scenario of tests/virtme in one boot of the
+#      release kernel; then, on the debug kernel (KASAN, lockdep, kmemleak,
+#      ...), the scenarios listed in tests/virtme/debug-scenarios (the
+#      whole suite there takes about 10x as long under emulation: more
+#      than CI's time; run it with --kernel debug).
 # Ends with the VM suite's line "N passed, N failed"; exits non-zero if
 # anything failed.
 #
 # Usage: scripts/test.sh [--kernel release|debug] [SCENARIO...]
+#   --kernel K: only that kernel, every scenario (or those named).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
 variant=release
+only_one=0
 if [[ ${1:-} == --kernel ]]; then
     variant=$2
+    only_one=1
     shift 2
 fi
 
@@ -47,3 +54,10 @@ tests/packaging.sh "$kdir"
 
 log "VM suite ($variant kernel)"
 cargo run -q -p vmtest -- --kernel "$variant" "$@"
+
+if ((only_one == 0 && $# == 0)); then
+    mapfile -t debug_scenarios < <(sed 's/#.*//; /^[[:space:]]*$/d' tests/virtme/debug-scenarios)
+    "$REPO_ROOT/scripts/build-kernel.sh" debug >/dev/null
+    log "VM suite, debug kernel: ${debug_scenarios[*]}"
+    cargo run -q -p vmtest -- --kernel debug "${debug_scenarios[@]}"
+fi

@@ -249,6 +249,12 @@ wait_for() {
     fail "$what: not within $limit s"
 }
 
+# tcpdump_ready ERRFILE: waits until the tcpdump whose stderr goes to
+# ERRFILE captures (it says "listening on"); slow to start on a debug kernel.
+tcpdump_ready() {
+    wait_for 30 "tcpdump capturing ($1)" grep -q "listening on" "$1"
+}
+
 # --- traffic -------------------------------------------------------------------
 
 # stream_start NS HOST PORT N: an echo server on PORT in namespace NS, and

@@ -27,11 +27,11 @@ ip -n peer neigh replace 192.0.2.1 lladdr "$(mac_of net0)" dev eth0 nud permanen
 
 tx0=$(stat_of itops0 tx packets)
 m0=$(( $(stat_of net0 tx packets) + $(stat_of net1 tx packets) ))
-ip netns exec peer tcpdump -l -c 20 -e -n -i eth0 'icmp[icmptype] == icmp-echo' > /tmp/peer.cap 2>/dev/null &
+ip netns exec peer tcpdump -l -c 20 -e -n -i eth0 'icmp[icmptype] == icmp-echo' > /tmp/peer.cap 2>/tmp/peer.err &
 capture=$!
-sleep 1
+tcpdump_ready /tmp/peer.err
 ping -q -c 20 -i 0.05 -W 1 192.0.2.2 >/dev/null || true
-timeout 10 tail --pid=$capture -f /dev/null || fail "the peer did not see 20 echo requests"
+timeout 30 tail --pid=$capture -f /dev/null || fail "the peer did not see 20 echo requests"
 
 expect_eq "$(( $(stat_of itops0 tx packets) - tx0 ))" 20 "itops0 tx packets"
 expect_eq "$(( $(stat_of net0 tx packets) + $(stat_of net1 tx packets) - m0 ))" 20 "member tx packets"

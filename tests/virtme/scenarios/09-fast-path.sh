@@ -38,10 +38,10 @@ sleep 1
 capture() {  # capture PHASE: SYN-or-data packets to the server, per member port
     local n
     for n in net0 net1 net2; do
-        ip netns exec switch tcpdump -l -n -i "sw-$n" 'tcp dst port 5001' 2>/dev/null |
+        ip netns exec switch tcpdump -l -n -i "sw-$n" 'tcp dst port 5001' 2>"/tmp/$1.$n.err" |
             awk '{split($3, a, "."); if (a[5] ~ /^[0-9]+$/) print a[5]}' > "/tmp/$1.$n" &
     done
-    sleep 1
+    for n in net0 net1 net2; do tcpdump_ready "/tmp/$1.$n.err"; done
 }
 capture phase1
 coproc CLIENT { python3 ../tcpflows.py connect 192.0.2.2 5001 64; }

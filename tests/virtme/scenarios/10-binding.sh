@@ -54,10 +54,12 @@ expect_eq "$(ip -n peer -j neigh show 2001:db8::11 | jq -r '.[0].lladdr')" "$(ma
 # exactly 3 times each from their new member.
 victim=$(bound_to 192.0.2.11)
 ip netns exec peer tcpdump -l -n -e -i eth0 'arp and arp[6:2] = 1 and arp[14:4] = arp[24:4]' \
-    > /tmp/garp.txt 2>/dev/null &
-sleep 1
+    > /tmp/garp.txt 2>/tmp/garp.err &
+tcpdump_ready /tmp/garp.err
 ipmpadm set-member "$victim" --failed on
-sleep 2
+garps() { (( $(grep -c 'tell 192.0.2.11,' /tmp/garp.txt) >= 3 )); }
+wait_for 20 "announcements of 192.0.2.11 seen" garps
+sleep 1  # (a fourth would show here)
 pkill -f "tcpdump -l -n -e -i eth0" || true
 sleep 0.3
 new=$(bound_to 192.0.2.11)
