@@ -354,3 +354,23 @@ probe_lan() {
     for i in 0 1 2; do ip addr add "192.168.10.1$i/24" dev "net$i" noprefixroute; done
     ip route add default via 192.168.10.1 dev itops0
 }
+
+# probe_lan_with_mpathd: load ipmp, probe_lan, record the kernel's events,
+# and start in.mpathd at FDT 1 s (/tmp/mpathd.conf); returns once net0's
+# probes are answered.
+probe_lan_with_mpathd() {
+    load_ipmp
+    probe_lan
+    echo "FAILURE_DETECTION_TIME=1000" > /tmp/mpathd.conf
+    events_start
+    mpathd_start -f /tmp/mpathd.conf
+    wait_for 10 "net0 probes answered" mview_is net0 probe ok
+}
+
+# net0_failed_by_probes: black-holes net0's switch port until in.mpathd
+# fails it; the flags are then Figure 2's.
+net0_failed_by_probes() {
+    blackhole sw-net0 on
+    wait_for 5 "net0 failed" has_flag net0 F
+    expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "--F- ---- -s--" "flags with net0 failed (Figure 2)"
+}

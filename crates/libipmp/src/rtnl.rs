@@ -85,20 +85,29 @@ impl Links {
             .rtattrs(rtattrs)
             .build()
             .map_err(nl_err)?;
+        self.transact(kind, flags, info)
+    }
+
+    /// Sends one request and waits for its acknowledgement (or the
+    /// kernel's error, with its extack message).
+    fn transact<P>(&self, kind: Rtm, flags: NlmF, payload: P) -> Result<(), Error>
+    where
+        P: neli::Size + neli::ToBytes + neli::FromBytesWithInput<Input = usize>,
+    {
         let seq = self.seq.get();
         self.seq.set(seq.wrapping_add(1));
         let msg = NlmsghdrBuilder::default()
             .nl_type(kind)
             .nl_flags(flags | NlmF::REQUEST | NlmF::ACK)
             .nl_seq(seq)
-            .nl_payload(NlPayload::Payload(info))
+            .nl_payload(NlPayload::Payload(payload))
             .build()
             .map_err(nl_err)?;
         self.sock.send(&msg).map_err(nl_err)?;
         loop {
-            let (replies, _) = self.sock.recv::<Rtm, Ifinfomsg>().map_err(nl_err)?;
+            let (replies, _) = self.sock.recv::<Rtm, P>().map_err(nl_err)?;
             for reply in replies {
-                let reply: Nlmsghdr<Rtm, Ifinfomsg> = reply.map_err(nl_err)?;
+                let reply: Nlmsghdr<Rtm, P> = reply.map_err(nl_err)?;
                 if *reply.nl_seq() != seq {
                     continue;
                 }
@@ -234,29 +243,7 @@ impl Links {
             .rtattrs(rtattrs)
             .build()
             .map_err(nl_err)?;
-        let seq = self.seq.get();
-        self.seq.set(seq.wrapping_add(1));
-        let msg = NlmsghdrBuilder::default()
-            .nl_type(kind)
-            .nl_flags(flags | NlmF::REQUEST | NlmF::ACK)
-            .nl_seq(seq)
-            .nl_payload(NlPayload::Payload(msg))
-            .build()
-            .map_err(nl_err)?;
-        self.sock.send(&msg).map_err(nl_err)?;
-        loop {
-            let (replies, _) = self.sock.recv::<Rtm, Ifaddrmsg>().map_err(nl_err)?;
-            for reply in replies {
-                let reply: Nlmsghdr<Rtm, Ifaddrmsg> = reply.map_err(nl_err)?;
-                if *reply.nl_seq() != seq {
-                    continue;
-                }
-                match reply.nl_payload() {
-                    NlPayload::Err(e) => return Err(kernel_err(e)),
-                    _ => return Ok(()),
-                }
-            }
-        }
+        self.transact(kind, flags, msg)
     }
 }
 

@@ -4,13 +4,7 @@
 # after a SIGHUP), repaired within 2 x FDT + 10 %; the standby covers in
 # between. The SIGHUP changes the FDT in place without touching a flag.
 . ../lib.sh
-load_ipmp
-probe_lan
-echo "FAILURE_DETECTION_TIME=1000" > /tmp/mpathd.conf
-
-events_start
-mpathd_start -f /tmp/mpathd.conf
-wait_for 10 "net0 probes answered" mview_is net0 probe ok
+probe_lan_with_mpathd
 wait_for 10 "net2 probes answered" mview_is net2 probe ok
 expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "---- ---- is--" "kernel flags (Figure 1)"
 expect_eq "$(mview net0 'instances[0].mode')" routes "IPv4 targets from the routing table"

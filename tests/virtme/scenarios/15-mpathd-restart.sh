@@ -4,16 +4,8 @@
 # connection breaks, and a new daemon adopts the state without writing a
 # flag, then goes on to repair net0.
 . ../lib.sh
-load_ipmp
-probe_lan
-echo "FAILURE_DETECTION_TIME=1000" > /tmp/mpathd.conf
-
-events_start
-mpathd_start -f /tmp/mpathd.conf
-wait_for 10 "net0 probes answered" mview_is net0 probe ok
-blackhole sw-net0 on
-wait_for 5 "net0 failed" has_flag net0 F
-expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "--F- ---- -s--" "flags before the kill (Figure 2)"
+probe_lan_with_mpathd
+net0_failed_by_probes
 
 ip netns exec router iperf3 -s -D -1 >/dev/null
 sleep 0.5

@@ -6,16 +6,8 @@
 # net0 when the path comes back.
 # timeout: 360
 . ../lib.sh
-load_ipmp
-probe_lan
-echo "FAILURE_DETECTION_TIME=1000" > /tmp/mpathd.conf
-
-events_start
-mpathd_start -f /tmp/mpathd.conf
-wait_for 10 "net0 probes answered" mview_is net0 probe ok
-blackhole sw-net0 on
-wait_for 5 "net0 failed" has_flag net0 F
-expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "--F- ---- -s--" "flags before the kills"
+probe_lan_with_mpathd
+net0_failed_by_probes
 adopted_at_least() {
     (( $(grep -c "adopted on net0 of group itops0 (failed)" "$MPATHD_LOG") >= $1 ))
 }
