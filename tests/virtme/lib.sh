@@ -319,15 +319,20 @@ ms_between() {
 }
 
 # blackhole PORT on|off: drop everything through switch port PORT, both
-# ways, with the link left up.
+# ways, with the link left up. BLACKHOLE_AT is when the path was cut
+# (the first drop rule in place: no probe is answered from then on) or,
+# with off, fully open again; timing from before the commands would count
+# their start-up under emulation (100-300 ms) as detection time.
 blackhole() {
     if [ "$2" = on ]; then
-        ip netns exec switch tc qdisc add dev "$1" root netem loss 100%
         ip netns exec switch tc qdisc add dev "$1" ingress
+        ip netns exec switch tc qdisc add dev "$1" root netem loss 100%
+        BLACKHOLE_AT=$EPOCHREALTIME
         ip netns exec switch tc filter add dev "$1" ingress matchall action drop
     else
         ip netns exec switch tc qdisc del dev "$1" root
         ip netns exec switch tc qdisc del dev "$1" ingress
+        BLACKHOLE_AT=$EPOCHREALTIME
     fi
 }
 

@@ -17,8 +17,8 @@ expect_eq "$(carrier_of net0)" 1 "net0's link is up"
 measure() {
     local fdt=$1 t0 t1 ms
     sleep 1
-    t0=$EPOCHREALTIME
     blackhole sw-net0 on
+    t0=$BLACKHOLE_AT
     wait_for $(( fdt * 3 / 1000 + 2 )) "net0 failed by probes (FDT $fdt ms)" has_flag net0 F
     t1=$(flag_time net0 4 on "$t0")
     ms=$(ms_between "$t0" "$t1")
@@ -29,8 +29,8 @@ measure() {
     expect_eq "$(kflags net2)" "-s--" "the standby net2 is active"
     expect_eq "$(mview net0 probe) $(mview net0 state)" "failed failed" "daemon's view of net0"
 
-    t0=$EPOCHREALTIME
     blackhole sw-net0 off
+    t0=$BLACKHOLE_AT
     wait_for $(( fdt * 4 / 1000 + 2 )) "net0 repaired (FDT $fdt ms)" lacks_flag net0 F
     t1=$(flag_time net0 4 off "$t0")
     ms=$(ms_between "$t0" "$t1")

@@ -40,8 +40,8 @@ done
 ok "no address of this host is a target"
 
 sleep 2
-t0=$EPOCHREALTIME
 blackhole sw-net1 on
+t0=$BLACKHOLE_AT
 wait_for 5 "net1 failed by IPv6 probes" has_flag net1 F
 ms=$(ms_between "$t0" "$(flag_time net1 4 on "$t0")")
 echo "IPv6: failure detected after $ms ms"
