@@ -16,8 +16,9 @@ APT_PACKAGES=(
     # tools used inside the guest
     kmod iproute2 iputils-ping iperf3 tcpdump ethtool procps psmisc
     bridge-utils libteam-utils socat ndisc6 jq
-    # installation (scripts/install, the install scenario, man -l checks)
-    dkms man-db groff-base
+    # installation (scripts/install, the install scenario; man -l and
+    # systemd-analyze verify in tests/packaging.sh)
+    dkms man-db groff-base systemd
 )
 
 log() { printf '==> %s\n' "$*" >&2; }
