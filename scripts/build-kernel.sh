@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the Rust-enabled test kernel (tinyconfig + the project's fragment),
-# cached under build/kernel/<variant>-<version>-<fragment hash>.
+# cached under ~/.cache/ipmp-build/kernel/<variant>-<version>-<key> (lib.sh).
 #
 # Usage: scripts/build-kernel.sh [release|debug]
 # Prints the build directory (usable as KDIR) on stdout.

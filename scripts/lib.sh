@@ -2,8 +2,11 @@
 # Sourced, not run.
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# Git-ignored; override to share one cache between checkouts.
-BUILD_ROOT=${IPMP_BUILD_DIR:-$REPO_ROOT/build}
+# Kernel builds are cached outside the clone, keyed by content (see
+# kernel_build_dir), so that every checkout on a machine shares them and a
+# fresh clone reuses a kernel this machine already built. IPMP_BUILD_DIR
+# moves the cache.
+BUILD_ROOT=${IPMP_BUILD_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ipmp-build}
 KSRC_TARBALL=/usr/src/linux-source-6.12.tar.xz
 
 log() { printf '==> %s\n' "$*" >&2; }
@@ -27,13 +30,19 @@ variant_fragments() {
     esac
 }
 
-# Directory holding the kernel build for a variant, keyed by the source
-# package version and a hash of the fragments, so that any change to either
-# gets a fresh build and an unchanged one is reused.
+# Directory holding the kernel build for a variant, keyed by its content:
+# the source package version, the fragments, and the toolchain that a Rust
+# module must share with its kernel (rustc, bindgen, clang). Any change to
+# one of them gets a fresh build; an unchanged key reuses the cached one.
 kernel_build_dir() {
     local variant=$1 ver hash
     ver=$(kernel_pkg_version | tr '~' '_')
     # shellcheck disable=SC2046
-    hash=$(cat $(variant_fragments "$variant") | sha256sum | cut -c1-12)
+    hash=$({
+        cat $(variant_fragments "$variant")
+        rustc --version
+        bindgen --version 2>&1 | head -1
+        clang --version | head -1
+    } | sha256sum | cut -c1-12)
     echo "$BUILD_ROOT/kernel/$variant-$ver-$hash"
 }

@@ -65,6 +65,22 @@ pub struct TestAddresses {
     pub v6: Option<IpAddr>,
 }
 
+/// A next hop of the routing tables: a router, and the interface the
+/// route leaves by. Only routers reached through a group's own link (its
+/// IPMP interface or one of its members) are probe targets of its members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Router {
+    /// The router's address.
+    pub addr: IpAddr,
+    /// The route's output interface.
+    pub ifindex: u32,
+}
+
+/// How long a member may be without a test address before that is logged
+/// (the original's TESTADDR_CONF_TIME: a script may add the member first
+/// and its test address a moment later).
+pub const TEST_ADDRESS_GRACE_US: u64 = 20_000_000;
+
 /// An administrative request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admin {
@@ -103,8 +119,9 @@ pub enum Input {
         /// Its addresses.
         addresses: TestAddresses,
     },
-    /// The routers of the routing table (next hops), all families.
-    Routers(Vec<IpAddr>),
+    /// The routers of the routing tables (next hops), all families, with
+    /// the interface each route leaves by.
+    Routers(Vec<Router>),
     /// Every address of this host (never a probe target).
     LocalAddresses(Vec<IpAddr>),
     /// An echo reply arrived on a member.
@@ -201,6 +218,12 @@ struct Member {
     awaited: u32,
     v4: Instance,
     v6: Instance,
+    /// When having no test address at all is to be logged.
+    test_address_due: Option<u64>,
+    /// "No test address configured" was logged (info), or "Test address
+    /// ... is not unique" (error): the return of a usable test address is
+    /// then logged too, at the same level.
+    test_address_message: Option<Level>,
 }
 
 impl Member {
@@ -265,7 +288,7 @@ pub struct Core {
     config: Config,
     groups: BTreeMap<u32, Group>,
     members: BTreeMap<u32, Member>,
-    routers: Vec<IpAddr>,
+    routers: Vec<Router>,
     local: Vec<IpAddr>,
     rng: u64,
     /// Member pairs (and family) already warned about for reaching
@@ -433,6 +456,7 @@ impl Core {
                     .filter_map(|i| i.next_deadline())
                     .chain(m.repair_at)
                     .chain(m.held_until)
+                    .chain(m.test_address_due)
             })
             .min()
     }
@@ -451,6 +475,7 @@ impl Core {
             if held_over {
                 self.evaluate(now, ifindex, &mut out);
             }
+            self.test_address_overdue(now, ifindex, &mut out);
             for family in [Family::V4, Family::V6] {
                 let interval = match self.members.get(&ifindex) {
                     Some(m) => self.interval_us(m.group),
@@ -528,6 +553,8 @@ impl Core {
             awaited: 0,
             v4: Instance::new(Family::V4, failed),
             v6: Instance::new(Family::V6, failed),
+            test_address_due: Some(now + TEST_ADDRESS_GRACE_US),
+            test_address_message: None,
         };
         let mut pm = policy::Member::new(&r.name, r.flags & MEMBER_F_STANDBY != 0);
         pm.state = if offline {
@@ -650,7 +677,7 @@ impl Core {
             self.refresh_group_state(m.group, out);
         }
         self.check_duplicates(now, out);
-        self.check_test_addresses();
+        self.check_test_addresses(out);
         self.refresh_all(now, out);
     }
 
@@ -682,13 +709,13 @@ impl Core {
             return;
         }
         out.push(Action::CloseProbes { ifindex });
-        self.check_test_addresses();
+        self.check_test_addresses(out);
         self.refresh_all(now, out);
     }
 
     /// Probing is disabled on members whose test address another member
     /// of the group also has.
-    fn check_test_addresses(&mut self) {
+    fn check_test_addresses(&mut self, out: &mut Vec<Action>) {
         struct Holder {
             ifindex: u32,
             group: u32,
@@ -718,11 +745,60 @@ impl Core {
                     .zip(mine)
                     .map(|(h, addr)| format!("test address {addr} is also on {}", h.name));
                 if inst.disabled_reason != reason {
+                    if let (Some(addr), None) = (mine, &inst.disabled_reason) {
+                        out.push(Action::Log(
+                            Level::Error,
+                            format!(
+                                "Test address {addr} is not unique in group; \
+                                 disabling probe-based failure detection on {}",
+                                m.name
+                            ),
+                        ));
+                        m.test_address_message = Some(Level::Error);
+                    }
                     inst.disabled_reason = reason;
                     inst.stop();
                     inst.targets.clear();
                 }
             }
+            let usable = m.v4.capable() || m.v6.capable();
+            if usable {
+                m.test_address_due = None;
+                if let Some(level) = m.test_address_message.take() {
+                    out.push(Action::Log(
+                        level,
+                        format!(
+                            "Test address now configured on interface {}; \
+                             enabling probe-based failure detection on it",
+                            m.name
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The original's notice, once the grace period is over, for a member
+    /// with no test address in either family.
+    fn test_address_overdue(&mut self, now: u64, ifindex: u32, out: &mut Vec<Action>) {
+        let Some(m) = self.members.get_mut(&ifindex) else {
+            return;
+        };
+        if m.test_address_due.is_none_or(|t| t > now) {
+            return;
+        }
+        m.test_address_due = None;
+        let without = m.v4.test_addr.is_none() && m.v6.test_addr.is_none();
+        if without && !m.offline() && m.test_address_message.is_none() {
+            out.push(Action::Log(
+                Level::Info,
+                format!(
+                    "No test address configured on interface {}; \
+                     disabling probe-based failure detection on it",
+                    m.name
+                ),
+            ));
+            m.test_address_message = Some(Level::Info);
         }
     }
 
@@ -735,18 +811,52 @@ impl Core {
             .unwrap_or(&self.config.probe_targets)
     }
 
+    /// The routers a member may probe: next hops of routes that leave by
+    /// its group's link (the IPMP interface or any member; for the
+    /// anonymous group, the interface itself), never this host's own
+    /// addresses.
+    fn routers_on_link(&self, m: &Member) -> Vec<IpAddr> {
+        let on_link = |ifindex: u32| {
+            ifindex == m.ifindex
+                || (m.group != ANONYMOUS
+                    && (ifindex == m.group
+                        || self
+                            .members
+                            .get(&ifindex)
+                            .is_some_and(|o| o.group == m.group)))
+        };
+        let mut out: Vec<IpAddr> = self
+            .routers
+            .iter()
+            .filter(|r| on_link(r.ifindex) && !self.local.contains(&r.addr))
+            .map(|r| r.addr)
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     fn choose_all_targets(&mut self, now: u64) {
-        let routers = self.routers.clone();
         let ids: Vec<u32> = self.members.keys().copied().collect();
-        let explicit: BTreeMap<u32, Vec<IpAddr>> = self
+        let choices: BTreeMap<u32, (Vec<IpAddr>, Vec<IpAddr>)> = self
             .members
             .values()
-            .map(|m| (m.group, self.explicit_targets(m.group).to_vec()))
+            .map(|m| {
+                (
+                    m.ifindex,
+                    (
+                        self.explicit_targets(m.group).to_vec(),
+                        self.routers_on_link(m),
+                    ),
+                )
+            })
             .collect();
         for m in self.members.values_mut() {
-            let targets = explicit.get(&m.group).map_or(&[][..], Vec::as_slice);
-            m.v4.choose_targets(targets, &routers, now);
-            m.v6.choose_targets(targets, &routers, now);
+            let Some((explicit, routers)) = choices.get(&m.ifindex) else {
+                continue;
+            };
+            m.v4.choose_targets(explicit, routers, now);
+            m.v6.choose_targets(explicit, routers, now);
         }
         for ifindex in ids {
             self.start_probing(now, ifindex);
@@ -944,6 +1054,39 @@ impl Core {
                 Outcome::LateReply { target } => {
                     self.adapt_fdt(now, group, ifindex, family, target, out);
                 }
+                Outcome::NoTargets => {
+                    let where_ = match family {
+                        Family::V4 => "on its subnet",
+                        Family::V6 => "on its link",
+                    };
+                    let file = if group == ANONYMOUS {
+                        String::new()
+                    } else {
+                        format!(
+                            ", a probe-target line in /etc/ipmp/{}.conf",
+                            self.groups.get(&group).map_or("", |g| g.ifname.as_str())
+                        )
+                    };
+                    let hint = match family {
+                        Family::V4 => {
+                            " (Linux hosts ignore echo requests to 224.0.0.1 unless \
+                             net.ipv4.icmp_echo_ignore_broadcasts=0)"
+                        }
+                        Family::V6 => "",
+                    };
+                    out.push(Action::Log(
+                        Level::Warning,
+                        format!(
+                            "No {} probe target for {}: no router {where_} and no host \
+                             answered {}{hint}; probe-based failure detection waits for one. \
+                             Set PROBE_TARGETS in /etc/default/mpathd{file}, or route through \
+                             a router {where_}",
+                            family.name(),
+                            m.name,
+                            family.all_hosts()
+                        ),
+                    ));
+                }
                 Outcome::TargetAdded(addr) => {
                     out.push(Action::Log(
                         Level::Info,
@@ -1073,16 +1216,20 @@ impl Core {
         let Some(m) = self.members.get(&ifindex) else {
             return;
         };
-        let Some(crtt_us) = m.instances()[family as usize]
-            .target(&target)
-            .and_then(|t| t.rtt.conservative_us())
+        let interval = self.interval_us(group);
+        let Some((crtt_us, sustained)) =
+            m.instances()[family as usize]
+                .target(&target)
+                .and_then(|t| {
+                    let crtt = t.rtt.conservative_us()?;
+                    Some((crtt, t.recent.mostly_slower_than(interval)))
+                })
         else {
             return;
         };
         let name = m.name.clone();
         // One target much slower than its peers is the target's problem:
         // drop it rather than slow the whole group down.
-        let interval = self.interval_us(group);
         if crtt_us > interval {
             let dropped = self.members.get_mut(&ifindex).is_some_and(|m| {
                 m.instance_mut(family)
@@ -1111,10 +1258,13 @@ impl Core {
             return;
         };
         let now_ms = now / 1000;
-        let change = g
-            .fdt
-            .target_crtt(crtt_us / 1000, now_ms)
-            .or_else(|| g.fdt.maybe_lower(&crtts, now_ms));
+        // Only sustained slowness raises (see probe::RecentRtts).
+        let raise = if sustained {
+            g.fdt.target_crtt(crtt_us / 1000, now_ms)
+        } else {
+            None
+        };
+        let change = raise.or_else(|| g.fdt.maybe_lower(&crtts, now_ms));
         match change {
             Some(Change::Raised(ms)) => out.push(Action::Log(
                 Level::Error,
@@ -1124,6 +1274,18 @@ impl Core {
                     family.name(),
                     name,
                     g.name
+                ),
+            )),
+            Some(Change::Capped { ms, wanted }) => out.push(Action::Log(
+                Level::Error,
+                format!(
+                    "Cannot meet requested failure detection time of {} ms on ({} {}) new failure detection time for group \"{}\" is {ms} ms, \
+                     the most allowed ({}x the configured time; probe target {target} would need {wanted} ms)",
+                    self.config.failure_detection_time_ms,
+                    family.name(),
+                    name,
+                    g.name,
+                    crate::fdt::MAX_FACTOR
                 ),
             )),
             Some(Change::Lowered(ms)) => out.push(Action::Log(
@@ -1312,12 +1474,15 @@ impl Core {
             let was_offline = m.offline();
             m.duplicate_of.clone_from(&dup);
             let name = m.name.clone();
+            let gid = m.group;
+            let group = self.group_label(gid);
             match dup {
                 Some(other) => {
                     out.push(Action::Log(
                         Level::Error,
                         format!(
-                            "{name} has the same hardware address as {other}; offlining {name}"
+                            "IP interface {name} has a hardware address which is not \
+                             unique in group {group}; offlining (it duplicates {other}'s)"
                         ),
                     ));
                     if !was_offline {
@@ -1328,7 +1493,8 @@ impl Core {
                     out.push(Action::Log(
                         Level::Error,
                         format!(
-                            "{name} no longer duplicates a hardware address; bringing it online"
+                            "IP interface {name} now has a unique hardware address in \
+                             group {group}; onlining"
                         ),
                     ));
                     let admin = self.members.get(&ifindex).is_some_and(|m| m.admin_offline);

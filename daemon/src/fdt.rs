@@ -14,12 +14,23 @@ pub const LOWER_TRIGGER: u64 = 4;
 pub const MULTIPLE: u64 = 2;
 /// How long after a raise before lowering is considered.
 pub const SETTLING_MS: u64 = 60_000;
+/// The FDT is never raised above this many times the configured one: one
+/// slow or rate-limiting target must not stretch detection to minutes.
+pub const MAX_FACTOR: u64 = 10;
 
 /// A change of the effective FDT, to log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     /// Raised to this many ms.
     Raised(u64),
+    /// Raised to the ceiling, [`MAX_FACTOR`] × the configured FDT, although
+    /// the target would have needed `wanted` ms.
+    Capped {
+        /// The FDT now in force.
+        ms: u64,
+        /// What the target's round trip asked for.
+        wanted: u64,
+    },
     /// Lowered to this many ms.
     Lowered(u64),
 }
@@ -57,16 +68,30 @@ impl AdaptiveFdt {
         *self = Self::new(configured_ms);
     }
 
+    /// The ceiling of raises.
+    pub fn limit_ms(&self) -> u64 {
+        self.configured_ms.saturating_mul(MAX_FACTOR)
+    }
+
     /// A target's CRTT was updated at `now`; raises the FDT if that target
-    /// is slower than the probe interval.
+    /// is slower than the probe interval (to twice its CRTT per interval),
+    /// never above [`AdaptiveFdt::limit_ms`]. At the ceiling nothing more
+    /// is reported until the FDT has come down again.
     pub fn target_crtt(&mut self, crtt_ms: u64, now_ms: u64) -> Option<Change> {
-        if crtt_ms <= self.probe_interval_ms() {
+        if crtt_ms <= self.probe_interval_ms() || self.current_ms >= self.limit_ms() {
             return None;
         }
-        let interval = crtt_ms * MULTIPLE;
-        self.current_ms = interval * 7;
+        let wanted = crtt_ms.saturating_mul(MULTIPLE).saturating_mul(7);
+        self.current_ms = wanted.min(self.limit_ms());
         self.last_raise_ms = Some(now_ms);
-        Some(Change::Raised(self.current_ms))
+        Some(if wanted > self.current_ms {
+            Change::Capped {
+                ms: self.current_ms,
+                wanted,
+            }
+        } else {
+            Change::Raised(self.current_ms)
+        })
     }
 
     /// Considers lowering, given every target's CRTT at `now`.
@@ -91,6 +116,22 @@ impl AdaptiveFdt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raises_stop_at_ten_times_the_configured_fdt() {
+        let mut f = AdaptiveFdt::new(1_000);
+        // A target taking 30 s would want 420 s.
+        assert_eq!(
+            f.target_crtt(30_000, 0),
+            Some(Change::Capped {
+                ms: 10_000,
+                wanted: 420_000
+            })
+        );
+        assert_eq!(f.current_ms(), 10_000);
+        assert_eq!(f.target_crtt(60_000, 1), None, "said once");
+        assert_eq!(f.current_ms(), 10_000);
+    }
 
     #[test]
     fn a_target_slower_than_the_interval_raises_the_fdt() {

@@ -7,7 +7,7 @@
 //! [`Outcome`]s; the core decides what they mean for the member and the
 //! group.
 
-use crate::probe::{next_probe_at_us, ProbeRun, RttEstimate, Verdict, PROBES_TO_FAIL};
+use crate::probe::{next_probe_at_us, ProbeRun, RecentRtts, RttEstimate, Verdict, PROBES_TO_FAIL};
 use libipmp::control::{InstanceView, TargetMode, TargetView};
 use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -85,6 +85,8 @@ pub struct Target {
     /// Replies it has given. The first one's round trip includes address
     /// resolution (ARP/ND) and is not taken into the estimate.
     pub replies: u64,
+    /// Its last round trips (sustained slowness raises the FDT).
+    pub recent: RecentRtts,
 }
 
 impl Target {
@@ -95,6 +97,7 @@ impl Target {
             losses: 0,
             router,
             replies: 0,
+            recent: RecentRtts::default(),
         }
     }
 }
@@ -144,6 +147,9 @@ pub enum Outcome {
     /// A target stopped answering while others still did, and was
     /// dropped (a router until [`DEAD_ROUTER_RETRY_US`] has passed).
     TargetDropped(IpAddr),
+    /// Nothing to probe: no router on the test subnet and no host answered
+    /// the all-hosts probe. Reported once until a target is found.
+    NoTargets,
 }
 
 /// Probing of one member in one family.
@@ -176,6 +182,9 @@ pub struct Instance {
     /// When the last answer arrived.
     pub last_reply: Option<u64>,
     dead_routers: Vec<(IpAddr, u64)>,
+    /// [`Outcome::NoTargets`] was reported and no target has been found
+    /// since.
+    no_targets_reported: bool,
     sent: u64,
     acked: u64,
     lost: u64,
@@ -204,6 +213,7 @@ impl Instance {
             failing_since: None,
             last_reply: None,
             dead_routers: Vec::new(),
+            no_targets_reported: false,
             sent: 0,
             acked: 0,
             lost: 0,
@@ -308,6 +318,9 @@ impl Instance {
             self.targets.push(t);
         }
         self.mode = mode;
+        if !self.targets.is_empty() {
+            self.no_targets_reported = false;
+        }
         if self.next_target >= self.targets.len() {
             self.next_target = 0;
         }
@@ -340,15 +353,23 @@ impl Instance {
         if self.started_at.is_none() {
             return;
         }
-        while let Some(s) = self.outstanding.front().copied() {
-            if s.deadline > now {
-                break;
-            }
-            self.outstanding.pop_front();
+        // Timeouts differ between probes (a failed member waits a whole
+        // interval, and the interval changes with the FDT), so a later
+        // probe may expire first: take every expired one, in send order.
+        let (expired, waiting): (VecDeque<Sent>, VecDeque<Sent>) =
+            std::mem::take(&mut self.outstanding)
+                .into_iter()
+                .partition(|s| s.deadline <= now);
+        self.outstanding = waiting;
+        for s in expired {
             self.lose(s, now, out);
         }
         if self.discovery.is_some_and(|d| d.deadline <= now) {
             self.discovery = None;
+            if self.targets.is_empty() && !self.no_targets_reported {
+                self.no_targets_reported = true;
+                out.push(Outcome::NoTargets);
+            }
         }
         if now < self.next_send {
             return;
@@ -488,6 +509,7 @@ impl Instance {
                     && Family::of(&from) == self.family
                     && !local(&from);
                 if new && self.targets.len() < MAX_TARGETS {
+                    self.no_targets_reported = false;
                     self.targets.push(Target::new(from, false));
                     out.push(Outcome::TargetAdded(from));
                 } else if new {
@@ -531,6 +553,7 @@ impl Instance {
                 // the estimate nonsense.
                 if !failed && t.replies > 0 {
                     t.rtt.sample(rtt);
+                    t.recent.push(rtt);
                 }
                 t.replies += 1;
             }
@@ -555,7 +578,9 @@ impl Instance {
             };
             if let Some(t) = self.targets.iter_mut().find(|t| t.addr == from) {
                 if !self.run.failed() && t.replies > 0 {
-                    t.rtt.sample(now.saturating_sub(s.at));
+                    let rtt = now.saturating_sub(s.at);
+                    t.rtt.sample(rtt);
+                    t.recent.push(rtt);
                     out.push(Outcome::LateReply { target: from });
                 }
                 t.replies += 1;

@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         config_path: cli.config,
         ipmp_dir: cli.config_dir,
         socket_path: cli.socket.unwrap_or_else(libipmp::control::socket_path),
+        lock_dir: mpathd::shell::lock::RUNTIME_DIR.into(),
     };
     match run(opts) {
         Ok(()) => ExitCode::SUCCESS,

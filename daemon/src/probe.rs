@@ -62,6 +62,51 @@ impl RttEstimate {
     }
 }
 
+/// Round trips remembered per target to tell sustained slowness from an
+/// outlier.
+pub const RECENT_RTTS: usize = 5;
+/// Of the [`RECENT_RTTS`] last round trips, how many must exceed the probe
+/// interval before the failure detection time is raised.
+pub const SLOW_TO_RAISE: usize = 3;
+
+/// A target's last round trips, newest last.
+///
+/// The original raised the FDT as soon as one target's conservative RTT
+/// (smoothed RTT + 4 × deviation) exceeded the probe interval. One late
+/// reply (a router answering ICMP from its slow path, a host busy for a
+/// moment) lifts the deviation term for a dozen samples, so a single
+/// outlier could multiply detection time. Here the raise also needs most
+/// of the recent replies ([`SLOW_TO_RAISE`] of [`RECENT_RTTS`]) to have
+/// really taken longer than the interval: the target is slow, not unlucky.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecentRtts {
+    samples: [u64; RECENT_RTTS],
+    len: usize,
+}
+
+impl RecentRtts {
+    /// Remembers one round trip, forgetting the oldest.
+    pub fn push(&mut self, rtt_us: u64) {
+        if self.len == RECENT_RTTS {
+            self.samples.rotate_left(1);
+            self.samples[RECENT_RTTS - 1] = rtt_us;
+        } else {
+            self.samples[self.len] = rtt_us;
+            self.len += 1;
+        }
+    }
+
+    /// Whether at least [`SLOW_TO_RAISE`] of the remembered round trips
+    /// exceeded `interval_us`.
+    pub fn mostly_slower_than(&self, interval_us: u64) -> bool {
+        self.samples[..self.len]
+            .iter()
+            .filter(|&&rtt| rtt > interval_us)
+            .count()
+            >= SLOW_TO_RAISE
+    }
+}
+
 /// What a probe result changes for its member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -136,6 +181,24 @@ pub fn next_probe_at_us(base_us: u64, probe_interval_us: u64, random: f64) -> u6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_outlier_is_not_sustained_slowness() {
+        let mut r = RecentRtts::default();
+        for rtt in [1_000, 300_000, 1_000, 1_000, 2_000] {
+            r.push(rtt);
+        }
+        assert!(!r.mostly_slower_than(142_000));
+        r.push(400_000);
+        r.push(500_000);
+        assert!(!r.mostly_slower_than(142_000), "two of the last five");
+        r.push(600_000);
+        assert!(r.mostly_slower_than(142_000), "three of the last five");
+        for _ in 0..3 {
+            r.push(1_000);
+        }
+        assert!(!r.mostly_slower_than(142_000), "the old ones are forgotten");
+    }
 
     #[test]
     fn five_losses_fail_four_do_not() {

@@ -180,7 +180,7 @@ fn offline_is_refused_without_another_functioning_member_and_online_restores() {
 #[test]
 fn lost_probes_are_ignored_in_the_quiet_period_until_the_first_reply() {
     let mut s = Sim::new(Config::default());
-    s.input(Input::Routers(vec![v4("192.168.10.1")]));
+    s.input(Input::Routers(via_group(&[v4("192.168.10.1")])));
     s.blackholed.insert(1);
     s.add_member(1, "net0", false, true);
     s.add_member(2, "net1", false, true);
@@ -196,7 +196,7 @@ fn lost_probes_are_ignored_in_the_quiet_period_until_the_first_reply() {
 #[test]
 fn a_reply_ends_the_quiet_period() {
     let mut s = Sim::new(Config::default());
-    s.input(Input::Routers(vec![v4("192.168.10.1")]));
+    s.input(Input::Routers(via_group(&[v4("192.168.10.1")])));
     s.add_member(1, "net0", false, true);
     s.add_member(2, "net1", false, true);
     s.run_for(3 * SEC);
@@ -246,10 +246,10 @@ fn a_group_failure_is_declared_at_once_not_member_by_member() {
 fn with_both_families_probing_both_must_fail() {
     let mut s = Sim::new(Config::default());
     s.targets = vec![v4("192.168.10.1"), "fe80::1".parse().unwrap()];
-    s.input(Input::Routers(vec![
+    s.input(Input::Routers(via_group(&[
         v4("192.168.10.1"),
         "fe80::1".parse().unwrap(),
-    ]));
+    ])));
     s.add_dual_stack_member(1, "net0");
     s.add_dual_stack_member(2, "net1");
     s.run_for(60 * SEC);
@@ -413,7 +413,7 @@ fn an_adopted_failed_member_without_probes_is_repaired_within_an_fdt() {
 #[test]
 fn an_ipv6_instance_without_targets_does_not_stop_an_ipv4_failure() {
     let mut s = Sim::new(Config::default());
-    s.input(Input::Routers(vec![v4("192.168.10.1")]));
+    s.input(Input::Routers(via_group(&[v4("192.168.10.1")])));
     // Nobody answers ff02::1 on this LAN.
     s.add_dual_stack_member(1, "net0");
     s.add_dual_stack_member(2, "net1");
@@ -632,7 +632,7 @@ fn a_groups_own_targets_win_over_probe_targets_and_are_shown() {
         ..Config::default()
     });
     other.targets = vec![v4("192.168.10.1")];
-    other.input(Input::Routers(vec![v4("192.168.10.1")]));
+    other.input(Input::Routers(via_group(&[v4("192.168.10.1")])));
     other.run_for(10 * SEC);
     let snap = other.core.snapshot();
     assert_eq!(
@@ -682,7 +682,10 @@ fn a_router_reached_by_one_member_only_is_warned_about() {
     let mut s = Sim::new(Config::default());
     s.targets = vec![v4("192.168.10.1"), v4("192.168.10.2")];
     s.lan_of.insert(2, vec![v4("192.168.10.2")]);
-    s.input(Input::Routers(vec![v4("192.168.10.1"), v4("192.168.10.2")]));
+    s.input(Input::Routers(via_group(&[
+        v4("192.168.10.1"),
+        v4("192.168.10.2"),
+    ])));
     s.add_member(1, "net0", false, true);
     s.add_member(2, "net1", false, true);
     s.run_for(60 * SEC);
@@ -700,7 +703,10 @@ fn a_router_reached_by_one_member_only_is_warned_about() {
 fn a_dead_router_among_live_ones_is_dropped_not_the_member() {
     let mut s = Sim::new(Config::default());
     s.targets = vec![v4("192.168.10.1")];
-    s.input(Input::Routers(vec![v4("192.168.10.1"), v4("192.168.10.2")]));
+    s.input(Input::Routers(via_group(&[
+        v4("192.168.10.1"),
+        v4("192.168.10.2"),
+    ])));
     s.add_member(1, "net0", false, true);
     s.add_member(2, "net1", false, true);
     s.run_for(60 * SEC);
@@ -741,7 +747,7 @@ fn one_slow_target_among_fast_ones_is_dropped_instead_of_raising_the_fdt() {
     let routers: Vec<_> = (1..=3).map(|i| v4(&format!("192.168.10.{i}"))).collect();
     let mut s = Sim::new(Config::default());
     s.targets = routers.clone();
-    s.input(Input::Routers(routers));
+    s.input(Input::Routers(via_group(&routers)));
     s.add_member(1, "net0", false, true);
     s.add_member(2, "net1", false, true);
     s.run_for(60 * SEC);
@@ -754,4 +760,189 @@ fn one_slow_target_among_fast_ones_is_dropped_instead_of_raising_the_fdt() {
         "the FDT stays"
     );
     assert!(!s.failed(1) && !s.failed(2));
+}
+
+/// Probe targets of `ifindex` in `family` (0 ipv4, 1 ipv6).
+fn targets_of(s: &Sim, ifindex: u32, family: usize) -> Vec<std::net::IpAddr> {
+    let snap = s.core.snapshot();
+    let m = snap
+        .members
+        .iter()
+        .find(|m| m.ifindex == ifindex)
+        .expect("member");
+    m.instances[family]
+        .targets
+        .iter()
+        .map(|t| t.address)
+        .collect()
+}
+
+#[test]
+fn only_routers_on_the_groups_link_are_targets() {
+    use mpathd::core::Router;
+    let mut s = Sim::new(Config::default());
+    s.targets = vec![v4("192.168.10.1"), "fe80::1".parse().unwrap()];
+    s.input(Input::Routers(vec![
+        // Through the IPMP interface: a target.
+        Router {
+            addr: v4("192.168.10.1"),
+            ifindex: GROUP,
+        },
+        // On the test subnet, but routed through another interface.
+        Router {
+            addr: v4("192.168.10.254"),
+            ifindex: 99,
+        },
+        // A link-local next hop of a member: a target of every member.
+        Router {
+            addr: "fe80::1".parse().unwrap(),
+            ifindex: 2,
+        },
+        // A link-local next hop of another interface (another LAN).
+        Router {
+            addr: "fe80::99".parse().unwrap(),
+            ifindex: 99,
+        },
+    ]));
+    s.add_dual_stack_member(1, "net0");
+    s.add_dual_stack_member(2, "net1");
+    s.run_for(5 * SEC);
+    for m in [1, 2] {
+        assert_eq!(targets_of(&s, m, 0), vec![v4("192.168.10.1")]);
+        assert_eq!(
+            targets_of(&s, m, 1),
+            vec!["fe80::1".parse::<std::net::IpAddr>().unwrap()]
+        );
+    }
+}
+
+#[test]
+fn this_hosts_own_addresses_are_never_targets() {
+    let mut s = Sim::new(Config::default());
+    s.input(Input::LocalAddresses(vec![v4("192.168.10.1")]));
+    s.input(Input::Routers(via_group(&[
+        v4("192.168.10.1"),
+        v4("192.168.10.2"),
+    ])));
+    s.targets = vec![v4("192.168.10.2")];
+    s.add_member(1, "net0", false, true);
+    s.run_for(5 * SEC);
+    assert_eq!(targets_of(&s, 1, 0), vec![v4("192.168.10.2")]);
+}
+
+#[test]
+fn a_member_with_nothing_to_probe_is_reported_once_and_shown_without_targets() {
+    let mut s = Sim::new(Config::default());
+    // No router, and nobody answers 224.0.0.1.
+    s.targets = vec![];
+    s.add_member(1, "net0", false, true);
+    s.run_for(60 * SEC);
+    let lines: Vec<&String> = s
+        .logs
+        .iter()
+        .map(|(_, _, l)| l)
+        .filter(|l| l.starts_with("No ipv4 probe target for net0"))
+        .collect();
+    assert_eq!(lines.len(), 1, "once: {lines:?}");
+    assert!(
+        lines[0].contains("PROBE_TARGETS"),
+        "says what to do: {}",
+        lines[0]
+    );
+    assert!(lines[0].contains("/etc/ipmp/itops0.conf"), "{}", lines[0]);
+    assert!(targets_of(&s, 1, 0).is_empty());
+    // A host that starts answering ends it; losing it again is reported
+    // again.
+    s.targets = vec![v4("192.168.10.7")];
+    s.run_until_pred(30 * SEC, |s| !targets_of(s, 1, 0).is_empty())
+        .expect("the host is found");
+}
+
+#[test]
+fn the_originals_test_address_messages() {
+    let mut s = settled(Config::default());
+    s.set_test_address(2, Some(v4("192.168.10.11")));
+    assert!(s.logged(
+        "Test address 192.168.10.11 is not unique in group; \
+         disabling probe-based failure detection on net1"
+    ));
+    s.set_test_address(2, Some(v4("192.168.10.12")));
+    assert!(s.logged(
+        "Test address now configured on interface net1; \
+         enabling probe-based failure detection on it"
+    ));
+    // A member left without any test address is reported once the grace
+    // period (20 s) is over, not before.
+    s.add_member(4, "net3", false, false);
+    s.run_for(19 * SEC);
+    assert!(!s.logged("No test address configured on interface net3"));
+    s.run_for(2 * SEC);
+    assert!(s.logged(
+        "No test address configured on interface net3; \
+         disabling probe-based failure detection on it"
+    ));
+    s.set_test_address(4, Some(v4("192.168.10.14")));
+    assert!(s.logged("Test address now configured on interface net3"));
+}
+
+#[test]
+fn the_originals_duplicate_hardware_address_messages() {
+    let mut s = settled(Config::default());
+    s.kernel.get_mut(&3).unwrap().hwaddr = s.kernel[&1].hwaddr;
+    let r = s.report(3);
+    s.input(Input::Member {
+        report: r,
+        adopt: false,
+    });
+    assert!(s.logged(
+        "IP interface net2 has a hardware address which is not unique in group itops0; offlining"
+    ));
+    s.kernel.get_mut(&3).unwrap().hwaddr = [2, 0, 0, 0, 0, 9];
+    let r = s.report(3);
+    s.input(Input::Member {
+        report: r,
+        adopt: false,
+    });
+    assert!(
+        s.logged("IP interface net2 now has a unique hardware address in group itops0; onlining")
+    );
+}
+
+#[test]
+fn a_few_slow_replies_do_not_raise_the_fdt() {
+    let mut s = settled(Config {
+        failure_detection_time_ms: 1000,
+        ..Config::default()
+    });
+    // Two replies in a row take three probe intervals.
+    s.rtt = 450 * MS;
+    s.run_for(300 * MS);
+    s.rtt = MS;
+    s.run_for(30 * SEC);
+    assert!(
+        !s.logged("Cannot meet requested failure detection time"),
+        "{:?}",
+        s.logs
+    );
+    assert_eq!(s.core.snapshot().groups[0].fdt_ms, Some(1000));
+}
+
+#[test]
+fn a_very_slow_target_raises_the_fdt_no_further_than_ten_times() {
+    let mut s = settled(Config {
+        failure_detection_time_ms: 1000,
+        ..Config::default()
+    });
+    // The target slows down step by step; each step's late replies teach
+    // the estimate, and the FDT follows, up to its ceiling.
+    let mut highest = 0;
+    for rtt in [300, 1000, 3000] {
+        s.rtt = rtt * MS;
+        for _ in 0..120 {
+            s.run_for(SEC);
+            highest = highest.max(s.core.snapshot().groups[0].fdt_ms.unwrap_or(0));
+        }
+    }
+    assert_eq!(highest, 10_000, "{:?}", s.logs);
+    assert!(s.logged("the most allowed (10x the configured time"));
 }

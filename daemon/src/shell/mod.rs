@@ -1,37 +1,47 @@
 //! The IO shell around [`crate::core`]: one main loop owns the core and
 //! performs its actions; threads only wait on blocking sources (kernel
-//! events, probe sockets, the control socket, signals) and forward what
-//! they get over one channel. Every second the loop also re-reads the
-//! kernel's groups and members, the interfaces' addresses and the routing
-//! table, so that nothing missed (an event lost to a full socket buffer,
-//! an address added) stays missed for long.
+//! events, rtnetlink notifications, probe sockets, the control socket,
+//! signals) and forward what they get over one bounded channel.
+//!
+//! Event-driven: ipmp.ko's generic netlink events say when members change;
+//! rtnetlink's link, address and route notifications say when to read the
+//! interfaces, the addresses or the routing tables again (once per batch
+//! of notifications, so a burst costs one read). A full re-read every
+//! [`SAFETY_NET`], and at once when a notification socket overflowed, is
+//! only the safety net.
 //!
 //! Kernel state is the source of truth: at start the daemon adopts the
 //! flags it finds (no traffic moves), and it leaves them as they are when
 //! it exits.
 
+pub mod admission;
 pub mod control;
 pub mod icmp;
+pub mod lock;
 pub mod log;
 pub mod system;
 
 use crate::config::{self, Config};
-use crate::core::{Action, Core, Input, Level, MemberReport, ANONYMOUS};
+use crate::core::{Action, Core, Input, Level, MemberReport, Router, ANONYMOUS};
 use crate::instance::Family;
 use control::ControlMsg;
 use icmp::{ProbeSocket, Reply};
 use libipmp::control::{ProbeEvent, Request, Response};
 use libipmp::netlink::{Client, Event, GroupInfo, GroupSettings, MemberInfo};
+use libipmp::rtnl::Topic;
 use libipmp::uapi::{EVENT_MEMBER_REMOVED, POLICY_DAEMON};
 use log::Logger;
 use nix::sys::signal::{SigSet, Signal};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::mpsc::{channel, RecvTimeoutError, Sender};
+use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
 
-/// How often the kernel, addresses and routes are read again.
-const RESCAN: Duration = Duration::from_secs(1);
+/// How often everything is read again although no notification said so.
+const SAFETY_NET: Duration = Duration::from_secs(30);
+/// Messages queued for the main loop before the threads wait (each
+/// thread's own socket buffer then holds what arrives meanwhile).
+const MAIN_QUEUE: usize = 4096;
 
 /// How the daemon was started.
 #[derive(Debug, Clone)]
@@ -46,15 +56,33 @@ pub struct Options {
     pub ipmp_dir: PathBuf,
     /// The control socket.
     pub socket_path: PathBuf,
+    /// Where the one-daemon-per-network-namespace lock lives.
+    pub lock_dir: PathBuf,
 }
 
 /// What the threads tell the main loop.
 enum Msg {
     Kernel(Event),
     KernelLost(String),
+    /// rtnetlink notifications arrived about these topics.
+    System(Vec<Topic>),
+    /// rtnetlink notifications were lost (a full socket buffer).
+    SystemLost(String),
     Reply(Reply),
     Control(ControlMsg),
     Signal(Signal),
+}
+
+/// What must be read again once the queued messages are handled.
+#[derive(Debug, Default, Clone, Copy)]
+struct Due {
+    /// Everything: the kernel's groups and members, interfaces,
+    /// addresses, routes.
+    all: bool,
+    /// Addresses (and so test addresses).
+    addresses: bool,
+    /// The routing tables' next hops.
+    routes: bool,
 }
 
 struct Shell {
@@ -64,18 +92,23 @@ struct Shell {
     client: Option<Client>,
     /// Whether the kernel event thread runs (one at most).
     events_alive: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    tx: Sender<Msg>,
+    tx: SyncSender<Msg>,
     start: Instant,
     ident: u16,
     /// Members (and anonymous interfaces) the core knows: ifindex → name.
     known: BTreeMap<u32, String>,
     groups: BTreeMap<u32, GroupInfo>,
     sockets: HashMap<(u32, Family), ProbeSocket>,
-    subscribers: Vec<std::sync::mpsc::SyncSender<ProbeEvent>>,
-    /// New members arrived: read the addresses and routes once the queued
-    /// messages are handled (once per batch, not once per member: a burst
-    /// of joins must not make the daemon fall behind).
-    addresses_due: bool,
+    subscribers: Vec<SyncSender<ProbeEvent>>,
+    /// What to read again after this batch of messages (once per batch,
+    /// not once per message: a burst of joins or route changes must not
+    /// make the daemon fall behind).
+    due: Due,
+    /// Members whose rp_filter setting was checked (ifindex): checked
+    /// once per member, when its IPv4 test address is first seen.
+    rp_filter_checked: BTreeSet<u32>,
+    /// The last STATUS= line sent to systemd, and when it was made.
+    status: (String, Option<Instant>),
 }
 
 /// Reads the configuration file: its settings and warnings, or why it
@@ -119,6 +152,15 @@ fn read_config(path: &std::path::Path) -> Result<(Config, Vec<config::Warning>),
 /// Runs the daemon until SIGTERM or SIGINT.
 pub fn run(opts: Options) -> Result<(), String> {
     let log = Logger::new(opts.debug);
+    // One daemon per network namespace, and never on another's socket:
+    // both checked before anything is touched.
+    let lock = lock::DaemonLock::take(&lock::lock_path(&opts.lock_dir))?;
+    if control::in_use(&opts.socket_path) {
+        return Err(format!(
+            "another in.mpathd is listening on {} (see --socket); exiting",
+            opts.socket_path.display()
+        ));
+    }
     let (mut config, warnings) = read_config(&opts.config_path)?;
     for w in &warnings {
         log.log(
@@ -140,7 +182,7 @@ pub fn run(opts: Options) -> Result<(), String> {
     signals
         .thread_block()
         .map_err(|e| format!("cannot block signals: {e}"))?;
-    let (tx, rx) = channel::<Msg>();
+    let (tx, rx) = sync_channel::<Msg>(MAIN_QUEUE);
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(1, |d| d.as_nanos() as u64)
@@ -157,10 +199,13 @@ pub fn run(opts: Options) -> Result<(), String> {
         groups: BTreeMap::new(),
         sockets: HashMap::new(),
         subscribers: Vec::new(),
-        addresses_due: false,
+        due: Due::default(),
+        rp_filter_checked: BTreeSet::new(),
+        status: (String::new(), None),
         opts,
     };
     shell.connect(true)?;
+    watch_system(tx.clone()).map_err(|e| format!("cannot watch rtnetlink: {e}"))?;
     {
         let tx = tx.clone();
         control::listen(&shell.opts.socket_path, move |m| {
@@ -193,23 +238,38 @@ pub fn run(opts: Options) -> Result<(), String> {
         shell.cleanup();
         return Ok(());
     }
-    notify_ready();
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+    shell.update_status();
+    let mut watchdog_us = 0;
+    let watchdog = sd_notify::watchdog_enabled(false, &mut watchdog_us)
+        .then(|| Duration::from_micros(watchdog_us / 2).max(Duration::from_millis(100)));
     shell.log.log(
         Level::Info,
         &format!(
-            "started: failure detection time {} ms, FAILBACK={}",
+            "started: failure detection time {} ms, FAILBACK={}; lock {}",
             shell.core.config().failure_detection_time_ms,
             if shell.core.config().failback {
                 "yes"
             } else {
                 "no"
-            }
+            },
+            lock.path().display()
         ),
     );
-    let mut next_scan = Instant::now() + RESCAN;
+    let mut next_scan = Instant::now() + SAFETY_NET;
+    let mut next_watchdog = Instant::now();
     loop {
         let now = Instant::now();
+        if watchdog.is_some() && now >= next_watchdog {
+            // From the main loop itself: a loop that stops turning stops
+            // the pings, and systemd restarts the daemon.
+            let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+            next_watchdog = now + watchdog.unwrap_or(SAFETY_NET);
+        }
         let mut wait = next_scan.saturating_duration_since(now);
+        if watchdog.is_some() {
+            wait = wait.min(next_watchdog.saturating_duration_since(now));
+        }
         if let Some(d) = shell.core.next_deadline() {
             wait = wait.min(Duration::from_micros(d.saturating_sub(shell.clock(now))));
         }
@@ -244,37 +304,64 @@ pub fn run(opts: Options) -> Result<(), String> {
         if exit {
             break;
         }
-        if std::mem::take(&mut shell.addresses_due) {
-            shell.addresses();
-        }
         let now = Instant::now();
+        let mut due = std::mem::take(&mut shell.due);
         if now >= next_scan {
+            due.all = true;
+        }
+        if due.all {
             shell.rescan(false);
-            next_scan = now + RESCAN;
+            next_scan = now + SAFETY_NET;
+        } else {
+            if due.routes {
+                shell.routes();
+            }
+            if due.addresses {
+                shell.addresses();
+            }
         }
         let t = shell.clock(now);
         if shell.core.next_deadline().is_some_and(|d| d <= t) {
             let actions = shell.core.tick(t);
             shell.perform(actions);
         }
+        shell.update_status();
     }
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
     shell.cleanup();
+    drop(lock);
     Ok(())
+}
+
+/// Starts the thread that waits for rtnetlink's link, address and route
+/// notifications.
+fn watch_system(tx: SyncSender<Msg>) -> Result<(), String> {
+    let watch = libipmp::rtnl::Watch::subscribe().map_err(|e| e.to_string())?;
+    std::thread::Builder::new()
+        .name("rtnetlink".into())
+        .spawn(move || loop {
+            let msg = match watch.next() {
+                Ok(topics) if topics.is_empty() => continue,
+                Ok(topics) => Msg::System(topics),
+                Err(e) => {
+                    // Lost notifications (ENOBUFS); the socket stays
+                    // usable. Never spin on a socket that keeps failing.
+                    std::thread::sleep(Duration::from_millis(100));
+                    Msg::SystemLost(e.to_string())
+                }
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        })
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 /// CLOCK_MONOTONIC in µs.
 fn monotonic_us() -> Option<u64> {
     let t = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).ok()?;
     Some(t.tv_sec() as u64 * 1_000_000 + t.tv_nsec() as u64 / 1000)
-}
-
-/// Tells systemd (Type=notify) that the daemon is up, if it asked.
-fn notify_ready() {
-    if let Some(path) = std::env::var_os("NOTIFY_SOCKET") {
-        if let Ok(sock) = std::os::unix::net::UnixDatagram::unbound() {
-            let _ = sock.send_to(b"READY=1", path);
-        }
-    }
 }
 
 impl Shell {
@@ -428,17 +515,96 @@ impl Shell {
                 });
             }
         }
+        self.routes();
         self.addresses();
     }
 
+    /// Reads every address again: this host's own (never probe targets)
+    /// and each member's test addresses.
     fn addresses(&mut self) {
         let all = system::addresses();
         self.feed(Input::LocalAddresses(all.iter().map(|a| a.addr).collect()));
-        self.feed(Input::Routers(system::routers()));
         let members: Vec<(u32, String)> = self.known.iter().map(|(i, n)| (*i, n.clone())).collect();
         for (ifindex, name) in members {
             let addresses = system::test_addresses(&all, &name);
+            if addresses.v4.is_some() && self.rp_filter_checked.insert(ifindex) {
+                self.check_rp_filter(&name);
+            }
             self.feed(Input::TestAddresses { ifindex, addresses });
+        }
+    }
+
+    /// Reads the routing tables' next hops again.
+    fn routes(&mut self) {
+        match libipmp::rtnl::next_hops() {
+            Ok(hops) => {
+                let routers = hops
+                    .into_iter()
+                    .map(|h| Router {
+                        addr: h.gateway,
+                        ifindex: h.ifindex,
+                    })
+                    .collect();
+                self.feed(Input::Routers(routers));
+            }
+            Err(e) => self.log.log(
+                Level::Error,
+                &format!("cannot read the routing tables: {e}"),
+            ),
+        }
+    }
+
+    /// Strict reverse-path filtering drops the replies to a member's test
+    /// address (they arrive on the member while the route back to the
+    /// target leaves by the IPMP interface). The member carries no data
+    /// traffic of its own, so loose mode (2) there loses nothing: set it,
+    /// or say exactly what to set.
+    fn check_rp_filter(&mut self, member: &str) {
+        match system::rp_filter_loosen(member) {
+            Ok(None) => {}
+            Ok(Some(why)) => self.log.log(
+                Level::Warning,
+                &format!(
+                    "{member}: {why} would drop probe replies to its test address; \
+                     set net.ipv4.conf.{member}.rp_filter=2 (loose) for it"
+                ),
+            ),
+            Err(why) => self.log.log(
+                Level::Error,
+                &format!(
+                    "{member}: {why}: probe replies to its test address will be dropped; \
+                     set net.ipv4.conf.{member}.rp_filter=2 (loose)"
+                ),
+            ),
+        }
+    }
+
+    /// Tells systemd what the daemon watches (`systemctl status`), when
+    /// that changed; looked at every few seconds at most.
+    fn update_status(&mut self) {
+        const EVERY: Duration = Duration::from_secs(2);
+        if self.status.1.is_some_and(|t| t.elapsed() < EVERY) {
+            return;
+        }
+        self.status.1 = Some(Instant::now());
+        let snapshot = self.core.snapshot();
+        let groups = snapshot
+            .groups
+            .iter()
+            .filter(|g| g.ifindex != ANONYMOUS)
+            .count();
+        let failed = snapshot
+            .members
+            .iter()
+            .filter(|m| m.state == libipmp::control::MemberState::Failed)
+            .count();
+        let status = format!(
+            "tracking {groups} group(s), {} interface(s), {failed} failed",
+            snapshot.members.len()
+        );
+        if status != self.status.0 {
+            let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Status(&status)]);
+            self.status.0 = status;
         }
     }
 
@@ -525,12 +691,34 @@ impl Shell {
                     report,
                     adopt: false,
                 });
-                self.addresses_due |= new;
+                // A new member: its addresses (and routes through it) are
+                // read once the batch is handled.
+                self.due.addresses |= new;
+                self.due.routes |= new;
+            }
+            Msg::System(topics) => {
+                for t in topics {
+                    match t {
+                        // Interfaces of the anonymous group, hardware
+                        // addresses, renames: the kernel view again.
+                        Topic::Link => self.due.all = true,
+                        Topic::Address => self.due.addresses = true,
+                        Topic::Route => self.due.routes = true,
+                    }
+                }
+            }
+            Msg::SystemLost(e) => {
+                self.log.log(
+                    Level::Warning,
+                    &format!("rtnetlink notifications lost ({e}); reading everything again"),
+                );
+                self.due.all = true;
             }
             Msg::KernelLost(e) => {
                 self.log
                     .log(Level::Error, &format!("lost the kernel event stream: {e}"));
                 self.client = None;
+                self.due.all = true;
             }
             Msg::Reply(r) => {
                 let at = self.clock(r.at);

@@ -1,11 +1,11 @@
-//! What the daemon reads from the system besides ipmp.ko: addresses of
-//! interfaces (test addresses, this host's own), routers from the routing
-//! table, hardware addresses, and (for the anonymous group) the list of
-//! multicast-capable interfaces.
+//! What the daemon reads from the system besides ipmp.ko and rtnetlink's
+//! routes: addresses of interfaces (test addresses, this host's own),
+//! hardware addresses, the members' reverse-path filter setting, and (for
+//! the anonymous group) the list of multicast-capable interfaces.
 
 use crate::core::TestAddresses;
 use nix::ifaddrs::getifaddrs;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv6Addr};
 
 /// Interface flags from `/sys/class/net/*/flags`.
 const IFF_UP: u32 = 0x1;
@@ -81,46 +81,32 @@ pub fn is_link_local(a: &Ipv6Addr) -> bool {
     a.segments()[0] & 0xffc0 == 0xfe80
 }
 
-/// The next hops of the routing table, both families.
-pub fn routers() -> Vec<IpAddr> {
-    let mut out = Vec::new();
-    if let Ok(text) = std::fs::read_to_string("/proc/net/route") {
-        out.extend(parse_ipv4_routes(&text));
+/// Loosens strict reverse-path filtering on a member: the effective
+/// setting is the larger of `net.ipv4.conf.all.rp_filter` and the
+/// member's own, so strict (1) becomes loose (2) by raising the member's.
+/// `Ok(None)`: nothing to do, or done; `Ok(Some(why))`: strict and not
+/// changed (the setting could not be read back as written); `Err(why)`:
+/// the write failed.
+pub fn rp_filter_loosen(member: &str) -> Result<Option<String>, String> {
+    let read = |scope: &str| -> Option<u32> {
+        std::fs::read_to_string(format!("/proc/sys/net/ipv4/conf/{scope}/rp_filter"))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    };
+    let (all, own) = (read("all").unwrap_or(0), read(member).unwrap_or(0));
+    if all.max(own) != 1 {
+        return Ok(None);
     }
-    if let Ok(text) = std::fs::read_to_string("/proc/net/ipv6_route") {
-        out.extend(parse_ipv6_routes(&text));
-    }
-    out.sort();
-    out.dedup();
-    out
-}
-
-/// Gateways of `/proc/net/route`: the kernel prints the network-order
-/// address as a host-order hex number, so its native bytes are the
-/// address.
-pub fn parse_ipv4_routes(text: &str) -> Vec<IpAddr> {
-    const RTF_GATEWAY: u32 = 0x2;
-    text.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let gw = u32::from_str_radix(f.get(2)?, 16).ok()?;
-            let flags = u32::from_str_radix(f.get(3)?, 16).ok()?;
-            (flags & RTF_GATEWAY != 0 && gw != 0)
-                .then(|| IpAddr::V4(Ipv4Addr::from(gw.to_ne_bytes())))
-        })
-        .collect()
-}
-
-/// Next hops of `/proc/net/ipv6_route`.
-pub fn parse_ipv6_routes(text: &str) -> Vec<IpAddr> {
-    text.lines()
-        .filter_map(|line| {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let hop = u128::from_str_radix(f.get(4)?, 16).ok()?;
-            (hop != 0).then(|| IpAddr::V6(Ipv6Addr::from(hop)))
-        })
-        .collect()
+    let why = if all == 1 {
+        "net.ipv4.conf.all.rp_filter=1 (strict)".to_string()
+    } else {
+        format!("net.ipv4.conf.{member}.rp_filter=1 (strict)")
+    };
+    let path = format!("/proc/sys/net/ipv4/conf/{member}/rp_filter");
+    std::fs::write(&path, "2").map_err(|e| format!("{why}, and {path} cannot be written ({e})"))?;
+    Ok((read(member) != Some(2)).then_some(why))
 }
 
 /// An interface's hardware address from sysfs (zero if unknown).
@@ -192,28 +178,6 @@ pub fn plain_interfaces(skip: &[String]) -> Vec<PlainInterface> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ipv4_gateways_from_proc_net_route() {
-        let text =
-            "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
-                    itops0\t00000000\t010AA8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n\
-                    itops0\t000AA8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
-        assert_eq!(
-            parse_ipv4_routes(text),
-            vec!["192.168.10.1".parse::<IpAddr>().unwrap()]
-        );
-    }
-
-    #[test]
-    fn ipv6_next_hops_from_proc_net_ipv6_route() {
-        let text = "00000000000000000000000000000000 00 00000000000000000000000000000000 00 fe800000000000000000000000000001 00000400 00000001 00000000 00000003 itops0\n\
-                    fe800000000000000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001 net0\n";
-        assert_eq!(
-            parse_ipv6_routes(text),
-            vec!["fe80::1".parse::<IpAddr>().unwrap()]
-        );
-    }
 
     #[test]
     fn test_addresses_take_ipv4_and_the_link_local() {

@@ -6,7 +6,7 @@
 
 use libipmp::uapi::*;
 use mpathd::config::Config;
-use mpathd::core::{Action, Admin, Core, Input, Level, MemberReport, TestAddresses};
+use mpathd::core::{Action, Admin, Core, Input, Level, MemberReport, Router, TestAddresses};
 use mpathd::instance::Family;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -49,10 +49,22 @@ pub struct Sim {
     pub sends: Vec<(u64, u32, Family)>,
     pub flag_writes: Vec<(u64, u32, u32, u32)>,
     pub targets: Vec<IpAddr>,
+    pub iterations: u64,
 }
 
 pub fn v4(s: &str) -> IpAddr {
     s.parse().expect("an address")
+}
+
+/// Routers reached through the group's IPMP interface.
+pub fn via_group(addrs: &[IpAddr]) -> Vec<Router> {
+    addrs
+        .iter()
+        .map(|&addr| Router {
+            addr,
+            ifindex: GROUP,
+        })
+        .collect()
 }
 
 impl Sim {
@@ -73,6 +85,7 @@ impl Sim {
             sends: Vec::new(),
             flag_writes: Vec::new(),
             targets: vec![v4("192.168.10.1")],
+            iterations: 0,
         }
     }
 
@@ -80,7 +93,7 @@ impl Sim {
     /// each with an IPv4 test address, router 192.168.10.1 as target.
     pub fn itops0(config: Config) -> Self {
         let mut sim = Self::new(config);
-        sim.input(Input::Routers(vec![v4("192.168.10.1")]));
+        sim.input(Input::Routers(via_group(&[v4("192.168.10.1")])));
         sim.add_member(1, "net0", false, true);
         sim.add_member(2, "net1", false, true);
         sim.add_member(3, "net2", true, true);
@@ -160,7 +173,7 @@ impl Sim {
         let mut fresh = Sim::new(config);
         fresh.kernel = self.kernel.clone();
         fresh.blackholed = self.blackholed.clone();
-        fresh.input(Input::Routers(vec![v4("192.168.10.1")]));
+        fresh.input(Input::Routers(via_group(&[v4("192.168.10.1")])));
         let ids: Vec<u32> = fresh.kernel.keys().copied().collect();
         let reports = ids.iter().map(|&i| fresh.report(i)).collect();
         fresh.input(Input::Adopt(reports));
@@ -293,6 +306,14 @@ impl Sim {
                 break;
             }
             self.now = self.now.max(next);
+            // A core whose deadline does not move when its time has come
+            // would spin the daemon's main loop: fail instead of hanging.
+            self.iterations += 1;
+            assert!(
+                self.iterations < 10_000_000,
+                "the core's deadline does not advance at {}",
+                self.now
+            );
             if let Some(i) = self.pending.iter().position(|(t, _)| *t <= self.now) {
                 let (_, input) = self.pending.remove(i);
                 self.input(input);
