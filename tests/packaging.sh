@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Host-side checks of what scripts/install ships (run by scripts/test.sh):
 #   - every man page renders with `man -l` without a warning;
-#   - the systemd units pass `systemd-analyze verify` (syntax, directives);
+#   - the systemd units pass `systemd-analyze verify` (syntax, directives),
+#     and in.mpathd.service's sandbox scores "OK" or better in
+#     `systemd-analyze security`;
 #   - DKMS's PRE_BUILD check names what is missing for a Rust module, and
 #     passes against the project's kernel build.
 # Usage: tests/packaging.sh KDIR
@@ -35,6 +37,18 @@ for unit in packaging/systemd/*.service; do
         ok "$unit verifies"
     fi
 done
+
+# The daemon's sandbox: systemd's own exposure score for the unit, which
+# the README and in.mpathd(8) quote. "OK" (below 2.0) or better.
+exposure=$(systemd-analyze security --offline=yes packaging/systemd/in.mpathd.service 2>&1 |
+    sed -n 's/.*Overall exposure level for in.mpathd.service: \([0-9.]*\) .*/\1/p')
+if [ -z "$exposure" ]; then
+    fail "systemd-analyze security gave no exposure level for in.mpathd.service"
+elif awk -v e="$exposure" 'BEGIN { exit !(e < 2.0) }'; then
+    ok "in.mpathd.service exposure $exposure (systemd-analyze security: OK band or better)"
+else
+    fail "in.mpathd.service exposure $exposure is above the OK band (2.0)"
+fi
 
 check=kmod/dkms-check-rust.sh
 expect_refusal() {  # expect_refusal DESCRIPTION TEXT KDIR

@@ -240,10 +240,13 @@ kflags() {
 
 # wait_for SECONDS DESCRIPTION CMD...: polls CMD every 0.1 s until it succeeds.
 wait_for() {
-    local limit=$1 what=$2 i
+    local limit=$1 what=$2 deadline
     shift 2
-    for (( i = 0; i < limit * 10; i++ )); do
+    # Wall-clock: under emulation one try (a CLI, jq) can take 100-300 ms.
+    deadline=$(( ${EPOCHREALTIME/./} + limit * 1000000 ))
+    while :; do
         "$@" && { ok "$what"; return 0; }
+        (( ${EPOCHREALTIME/./} < deadline )) || break
         sleep 0.1
     done
     fail "$what: not within $limit s"

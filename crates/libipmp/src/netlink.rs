@@ -367,6 +367,34 @@ impl Client {
     }
 }
 
+/// The events in one datagram from the `events` multicast group, as the
+/// kernel sends them; messages of other commands are skipped, malformed
+/// ones give an error. What [`Events::next_event`] does, on bytes (the
+/// fuzz target `kernel_event` runs it).
+pub fn parse_event_datagram(bytes: &[u8]) -> Vec<Result<Event, Error>> {
+    use neli::FromBytesWithInput;
+    let mut cursor = std::io::Cursor::new(bytes);
+    let buffer =
+        match neli::types::NlBuffer::<u16, Msg>::from_bytes_with_input(&mut cursor, bytes.len()) {
+            Ok(b) => b,
+            Err(e) => return vec![Err(nl_err(e))],
+        };
+    buffer
+        .iter()
+        .filter_map(|m| match m.nl_payload() {
+            NlPayload::Payload(p) if *p.cmd() == CMD_EVENT => Some(event(p)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn event(payload: &Msg) -> Result<Event, Error> {
+    parse_member(payload).and_then(|member| {
+        let kind = attr_u8(payload, A_EVENT)?;
+        Ok(Event { kind, member })
+    })
+}
+
 /// A subscription to the kernel's events.
 pub struct Events {
     _router: NlRouter,
@@ -403,10 +431,7 @@ impl Events {
             if *payload.cmd() != CMD_EVENT {
                 continue;
             }
-            return Some(parse_member(payload).and_then(|member| {
-                let kind = attr_u8(payload, A_EVENT)?;
-                Ok(Event { kind, member })
-            }));
+            return Some(event(payload));
         }
     }
 }
@@ -509,4 +534,80 @@ fn parse_member(msg: &Msg) -> Result<MemberInfo, Error> {
         active: attr_u8(msg, A_ACTIVE)? != 0,
         nominee: attr_u32(msg, A_NOMINEE)?,
     })
+}
+
+#[cfg(test)]
+mod event_tests {
+    use super::*;
+
+    fn attr(kind: u16, payload: &[u8]) -> Vec<u8> {
+        let mut v = ((4 + payload.len()) as u16).to_ne_bytes().to_vec();
+        v.extend_from_slice(&kind.to_ne_bytes());
+        v.extend_from_slice(payload);
+        while !v.len().is_multiple_of(4) {
+            v.push(0);
+        }
+        v
+    }
+
+    /// An event message laid out as the kernel sends it.
+    pub(crate) fn event_message(kind: u8, ifindex: u32, name: &str) -> Vec<u8> {
+        let mut name = name.as_bytes().to_vec();
+        name.push(0);
+        let attrs = [
+            attr(A_EVENT, &[kind]),
+            attr(A_IFINDEX, &ifindex.to_ne_bytes()),
+            attr(A_IFNAME, &name),
+            attr(A_GROUP_IFINDEX, &7u32.to_ne_bytes()),
+            attr(A_FLAGS, &1u32.to_ne_bytes()),
+            attr(A_CARRIER, &[1]),
+            attr(A_ACTIVE, &[0]),
+            attr(A_NOMINEE, &0u32.to_ne_bytes()),
+            attr(A_RX_PACKETS, &5u64.to_ne_bytes()),
+            attr(A_TX_PACKETS, &6u64.to_ne_bytes()),
+        ]
+        .concat();
+        let len = 16 + 4 + attrs.len();
+        let mut m = (len as u32).to_ne_bytes().to_vec();
+        m.extend_from_slice(&0x1cu16.to_ne_bytes()); // the family's id
+        m.extend_from_slice(&[0; 10]); // flags, seq, pid
+        m.extend_from_slice(&[CMD_EVENT, GENL_VERSION, 0, 0]);
+        m.extend_from_slice(&attrs);
+        m
+    }
+
+    #[test]
+    fn events_are_read_from_the_kernels_bytes() {
+        let bytes = [
+            event_message(EVENT_MEMBER_CHANGED, 3, "net0"),
+            event_message(EVENT_MEMBER_REMOVED, 4, "net1"),
+        ]
+        .concat();
+        let events: Vec<Event> = parse_event_datagram(&bytes)
+            .into_iter()
+            .map(|e| e.expect("an event"))
+            .collect();
+        assert_eq!(events.len(), 2);
+        assert_eq!(events[0].kind, EVENT_MEMBER_CHANGED);
+        assert_eq!(events[0].member.ifname, "net0");
+        assert_eq!(events[0].member.group_ifindex, 7);
+        assert!(events[0].member.carrier && !events[0].member.active);
+        assert_eq!(events[1].member.ifindex, 4);
+    }
+
+    #[test]
+    fn malformed_events_are_errors_not_panics() {
+        let good = event_message(EVENT_MEMBER_ADDED, 3, "net0");
+        for cut in [0, 3, 16, 20, 27, good.len() - 1] {
+            for e in parse_event_datagram(&good[..cut]) {
+                assert!(e.is_err() || cut == good.len(), "cut at {cut}");
+            }
+        }
+        // An attribute missing: an error naming it.
+        let mut short = good.clone();
+        short.truncate(good.len() - 24);
+        let len = short.len() as u32;
+        short[..4].copy_from_slice(&len.to_ne_bytes());
+        assert!(parse_event_datagram(&short).iter().all(Result::is_err));
+    }
 }

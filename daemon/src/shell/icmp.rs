@@ -3,6 +3,13 @@
 //! a probe can only leave through that member and only reach the link.
 //! A thread per socket waits for echo replies and hands them to the main
 //! loop with their arrival time.
+//!
+//! A raw ICMP socket receives every ICMP message for its address. A
+//! classic BPF socket filter lets through only echo replies carrying this
+//! daemon's identifier, so that other ICMP traffic (other pings, errors,
+//! neighbour discovery) never wakes the receiver thread. It does what
+//! `ICMP_FILTER`/`ICMP6_FILTER` do (pass echo replies only) and checks the
+//! identifier too; the parser still checks everything.
 
 use crate::instance::Family;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
@@ -105,6 +112,43 @@ pub fn parse_reply(family: Family, datagram: &[u8], ident: u16) -> Option<u16> {
     Some(u16::from_be_bytes([icmp[6], icmp[7]]))
 }
 
+/// The socket filter: accept an echo reply (type `reply`, code 0) whose
+/// identifier is `ident`, drop everything else. For IPv4 the raw socket
+/// sees the IP header first (its length from the IHL field); for IPv6 it
+/// sees the ICMPv6 header.
+pub fn reply_filter(family: Family, ident: u16) -> Vec<libc::sock_filter> {
+    use libc::{
+        BPF_ABS, BPF_B, BPF_H, BPF_IND, BPF_JEQ, BPF_JMP, BPF_K, BPF_LD, BPF_LDX, BPF_MSH, BPF_RET,
+    };
+    let op = |code: u32, jt: u8, jf: u8, k: u32| libc::sock_filter {
+        code: code as u16,
+        jt,
+        jf,
+        k,
+    };
+    const ACCEPT: u32 = 0xffff;
+    let (ty, base) = match family {
+        Family::V4 => (ECHO_REPLY_V4, BPF_IND),
+        Family::V6 => (ECHO_REPLY_V6, BPF_ABS),
+    };
+    let mut prog = Vec::new();
+    if family == Family::V4 {
+        // X = 4 * (IP header length field)
+        prog.push(op(BPF_LDX | BPF_B | BPF_MSH, 0, 0, 0));
+    }
+    prog.extend([
+        op(BPF_LD | BPF_B | base, 0, 0, 0), // type
+        op(BPF_JMP | BPF_JEQ | BPF_K, 0, 5, u32::from(ty)),
+        op(BPF_LD | BPF_B | base, 0, 0, 1), // code
+        op(BPF_JMP | BPF_JEQ | BPF_K, 0, 3, 0),
+        op(BPF_LD | BPF_H | base, 0, 0, 4), // identifier
+        op(BPF_JMP | BPF_JEQ | BPF_K, 0, 1, u32::from(ident)),
+        op(BPF_RET | BPF_K, 0, 0, ACCEPT),
+        op(BPF_RET | BPF_K, 0, 0, 0),
+    ]);
+    prog
+}
+
 impl ProbeSocket {
     /// Opens the socket of member `ifname` (`ifindex`) for `family`, bound
     /// to test address `src`, and starts its receiver thread.
@@ -137,6 +181,7 @@ impl ProbeSocket {
                 sock.set_multicast_if_v6(ifindex)?;
             }
         }
+        sock.attach_filter(&reply_filter(family, ident))?;
         sock.set_read_timeout(Some(Duration::from_millis(250)))?;
         let sock = Arc::new(sock);
         let stop = Arc::new(AtomicBool::new(false));
@@ -221,6 +266,71 @@ fn receive(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Runs a classic BPF program the way the kernel does, for the few
+    /// instructions [`reply_filter`] uses; `None` when it reads out of
+    /// bounds (the kernel then drops the packet).
+    fn run_filter(prog: &[libc::sock_filter], pkt: &[u8]) -> Option<u32> {
+        let (mut a, mut x, mut pc) = (0u32, 0u32, 0usize);
+        loop {
+            let i = prog.get(pc)?;
+            let code = u32::from(i.code);
+            pc += 1;
+            match code {
+                c if c == libc::BPF_LDX | libc::BPF_B | libc::BPF_MSH => {
+                    x = u32::from(*pkt.get(i.k as usize)? & 0xf) * 4;
+                }
+                c if c & 0x07 == libc::BPF_LD => {
+                    let off = i.k as usize
+                        + if c & 0xe0 == libc::BPF_IND {
+                            x as usize
+                        } else {
+                            0
+                        };
+                    a = if c & 0x18 == libc::BPF_H {
+                        u32::from(u16::from_be_bytes([*pkt.get(off)?, *pkt.get(off + 1)?]))
+                    } else {
+                        u32::from(*pkt.get(off)?)
+                    };
+                }
+                c if c == libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K => {
+                    pc += usize::from(if a == i.k { i.jt } else { i.jf });
+                }
+                c if c == libc::BPF_RET | libc::BPF_K => return Some(i.k),
+                _ => return None,
+            }
+        }
+    }
+
+    fn accepted(family: Family, ident: u16, pkt: &[u8]) -> bool {
+        run_filter(&reply_filter(family, ident), pkt).unwrap_or(0) > 0
+    }
+
+    #[test]
+    fn the_socket_filter_passes_only_our_echo_replies() {
+        let mut v6 = echo_request(Family::V6, 0x1234, 9);
+        assert!(!accepted(Family::V6, 0x1234, &v6), "a request");
+        v6[0] = ECHO_REPLY_V6;
+        assert!(accepted(Family::V6, 0x1234, &v6));
+        assert!(!accepted(Family::V6, 0x4321, &v6), "someone else's ping");
+        assert!(
+            !accepted(Family::V6, 0x1234, &[135, 0, 0, 0]),
+            "a solicitation"
+        );
+        for ihl in [5u8, 6] {
+            let mut v4 = vec![0x40 | ihl];
+            v4.resize(usize::from(ihl) * 4, 0);
+            let mut icmp = echo_request(Family::V4, 0x1234, 2);
+            icmp[0] = ECHO_REPLY_V4;
+            v4.extend_from_slice(&icmp);
+            assert!(accepted(Family::V4, 0x1234, &v4), "IHL {ihl}");
+            assert!(!accepted(Family::V4, 0x1235, &v4));
+            let at = usize::from(ihl) * 4;
+            v4[at] = 3; // destination unreachable
+            assert!(!accepted(Family::V4, 0x1234, &v4));
+        }
+        assert!(!accepted(Family::V4, 0x1234, &[0x45, 0, 0]), "truncated");
+    }
 
     #[test]
     fn the_checksum_of_a_packet_with_its_checksum_is_zero() {

@@ -53,7 +53,7 @@ expect_eq "$(mpathd_req '{"op":"offline","interface":"net7"}' | jq -r .message)"
     "net7 is not in an IPMP group" "offline of a non-member"
 expect_eq "$(setpriv --reuid=65534 --regid=65534 --clear-groups bash -c \
     "echo '{\"op\":\"offline\",\"interface\":\"net1\"}' | socat -t 5 - UNIX-CONNECT:$MPATHD_SOCK" | jq -r .message)" \
-    "permission denied: root or CAP_NET_ADMIN is needed" "an unprivileged offline request"
+    "permission denied: only root may change IPMP state" "an unprivileged offline request"
 expect_eq "$(setpriv --reuid=65534 --regid=65534 --clear-groups bash -c \
     "echo '{\"op\":\"snapshot\"}' | socat -t 5 - UNIX-CONNECT:$MPATHD_SOCK" | jq -r .result)" \
     ok "an unprivileged user may read the state"

@@ -80,16 +80,20 @@ echo "FAILURE_DETECTION_TIME=1000" > /etc/default/mpathd
 expect_eq "$(ipmpadm check-config)" "1 file checked, no error" "check-config"
 
 # run_unit NAME: runs the unit's ExecStartPre and ExecStart lines as
-# systemd would ('-' prefix: failure ignored); Type=notify: in the
-# background with NOTIFY_SOCKET, waiting for READY=1.
+# systemd would ('-' prefix: failure ignored; '+': full privileges, as
+# root runs everything here); Type=notify: in the background with
+# NOTIFY_SOCKET (and WATCHDOG_USEC from WatchdogSec=), waiting for READY=1.
 run_unit() {
-    local unit=/usr/lib/systemd/system/$1.service line cmd
-    local type
+    local unit=/usr/lib/systemd/system/$1.service line cmd prefix
+    local type watchdog
     type=$(sed -n 's/^Type=//p' "$unit")
+    watchdog=$(sed -n 's/^WatchdogSec=\([0-9]*\)$/\1/p' "$unit")
     while IFS= read -r line; do
         cmd=${line#*=}
-        if [[ $cmd == -* ]]; then
-            ${cmd#-} || true
+        prefix=${cmd%%[!-+@:!]*}
+        cmd=${cmd#"$prefix"}
+        if [[ $prefix == *-* ]]; then
+            $cmd || true
         else
             $cmd || fail "$1: '$cmd' failed"
         fi
@@ -98,12 +102,12 @@ run_unit() {
     if [ "$type" = notify ]; then
         rm -f /run/notify.sock /tmp/notify.txt
         socat -u UNIX-RECV:/run/notify.sock OPEN:/tmp/notify.txt,creat &
-        local sock=$!
+        NOTIFY_PID=$!
         wait_for 5 "notify socket" test -S /run/notify.sock
-        NOTIFY_SOCKET=/run/notify.sock $cmd >> "$MPATHD_LOG" 2>&1 &
+        env NOTIFY_SOCKET=/run/notify.sock ${watchdog:+WATCHDOG_USEC=$((watchdog * 1000000))} \
+            $cmd >> "$MPATHD_LOG" 2>&1 &
         MPATHD_PID=$!
         wait_for 20 "$1: READY=1" grep -q READY=1 /tmp/notify.txt
-        kill "$sock" 2>/dev/null || true
     else
         $cmd || fail "$1: '$cmd' failed"
     fi
@@ -112,6 +116,11 @@ boot() {
     run_unit ipmp-apply > /tmp/apply.log 2>&1 || { cat /tmp/apply.log; fail "ipmp-apply.service failed"; }
     run_unit in.mpathd
     wait_for 15 "net0 and net1 probe ok" probes_ok
+    # The unit's WatchdogSec= reached the daemon, whose main loop pings;
+    # systemctl status shows what it tracks.
+    wait_for 10 "WATCHDOG=1 from in.mpathd" grep -q WATCHDOG=1 /tmp/notify.txt
+    wait_for 10 "STATUS= from in.mpathd" grep -q "STATUS=tracking 1 group(s), 3 interface(s)" /tmp/notify.txt
+    kill "$NOTIFY_PID" 2>/dev/null || true
 }
 probes_ok() { mview_is net0 probe ok && mview_is net1 probe ok; }
 state() {  # (not FDT: the adaptive FDT follows the measured round trips)
