@@ -30,7 +30,7 @@ teardown() {
     # (The daemon runs as in.mpathd, a link to target/debug/mpathd.)
     pkill -x in.mpathd 2>/dev/null; pkill -x mpathd 2>/dev/null
     pkill -x iperf3 2>/dev/null; pkill -f "ipmpadm -j monitor" 2>/dev/null
-    pkill -f tcpflows.py 2>/dev/null
+    pkill -f tcpflows.py 2>/dev/null; pkill -f ctlhog.py 2>/dev/null
     sleep 0.2
     pkill -9 -x in.mpathd 2>/dev/null; pkill -9 -x mpathd 2>/dev/null
     rm -f /tmp/mpathd.log /tmp/events
@@ -41,7 +41,8 @@ teardown() {
     done
     # Namespace-wide settings scenarios may change, back to their defaults.
     sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \
-        net.ipv6.conf.all.accept_dad=1 net.ipv6.conf.default.accept_dad=1
+        net.ipv6.conf.all.accept_dad=1 net.ipv6.conf.default.accept_dad=1 \
+        net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
     if [ -d /sys/module/ipmp ]; then
         timeout 60 rmmod ipmp || { echo "teardown: rmmod ipmp failed"; ok=1; }
     fi

@@ -36,6 +36,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::mpsc::{sync_channel, RecvTimeoutError, SyncSender};
 use std::time::{Duration, Instant};
+use system::RpFilter;
 
 /// How often everything is read again although no notification said so.
 const SAFETY_NET: Duration = Duration::from_secs(30);
@@ -562,7 +563,15 @@ impl Shell {
     fn check_rp_filter(&mut self, member: &str) {
         match system::rp_filter_loosen(member) {
             Ok(None) => {}
-            Ok(Some(why)) => self.log.log(
+            Ok(Some(RpFilter::Loosened(why))) => self.log.log(
+                Level::Info,
+                &format!(
+                    "{member}: {why} would drop probe replies to its test address; \
+                     net.ipv4.conf.{member}.rp_filter set to 2 (loose: the member carries no \
+                     data traffic of its own)"
+                ),
+            ),
+            Ok(Some(RpFilter::Unchanged(why))) => self.log.log(
                 Level::Warning,
                 &format!(
                     "{member}: {why} would drop probe replies to its test address; \

@@ -81,13 +81,21 @@ pub fn is_link_local(a: &Ipv6Addr) -> bool {
     a.segments()[0] & 0xffc0 == 0xfe80
 }
 
+/// What [`rp_filter_loosen`] did about strict filtering (the text says
+/// which setting made it strict).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RpFilter {
+    /// Set the member's to 2 (loose).
+    Loosened(String),
+    /// Written, but it did not take (read back otherwise).
+    Unchanged(String),
+}
+
 /// Loosens strict reverse-path filtering on a member: the effective
 /// setting is the larger of `net.ipv4.conf.all.rp_filter` and the
 /// member's own, so strict (1) becomes loose (2) by raising the member's.
-/// `Ok(None)`: nothing to do, or done; `Ok(Some(why))`: strict and not
-/// changed (the setting could not be read back as written); `Err(why)`:
-/// the write failed.
-pub fn rp_filter_loosen(member: &str) -> Result<Option<String>, String> {
+/// `Ok(None)`: not strict, nothing to do; `Err(why)`: the write failed.
+pub fn rp_filter_loosen(member: &str) -> Result<Option<RpFilter>, String> {
     let read = |scope: &str| -> Option<u32> {
         std::fs::read_to_string(format!("/proc/sys/net/ipv4/conf/{scope}/rp_filter"))
             .ok()?
@@ -106,7 +114,11 @@ pub fn rp_filter_loosen(member: &str) -> Result<Option<String>, String> {
     };
     let path = format!("/proc/sys/net/ipv4/conf/{member}/rp_filter");
     std::fs::write(&path, "2").map_err(|e| format!("{why}, and {path} cannot be written ({e})"))?;
-    Ok((read(member) != Some(2)).then_some(why))
+    Ok(Some(if read(member) == Some(2) {
+        RpFilter::Loosened(why)
+    } else {
+        RpFilter::Unchanged(why)
+    }))
 }
 
 /// An interface's hardware address from sysfs (zero if unknown).
