@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # All tests: installs what is missing, then
 #   1. userspace: cargo fmt --check, clippy -D warnings, cargo test, and
-#      30 s of cargo-fuzz on each target (scripts/fuzz);
+#      20 s of cargo-fuzz on each target (scripts/fuzz; FUZZ_SECONDS);
 #   2. kernel module: builds against the test kernel, with no warning;
 #      packaging checks (tests/packaging.sh);
 #   3. the VM suite: every scenario of tests/virtme in one boot of the
@@ -9,8 +9,8 @@
 #      ...), the scenarios listed in tests/virtme/debug-scenarios (the
 #      whole suite there takes about 10x as long under emulation: more
 #      than CI's time; run it with --kernel debug).
-# Ends with the VM suite's line "N passed, N failed"; exits non-zero if
-# anything failed.
+# Ends with the VM suite's line "N passed, N failed" and the time of each
+# stage; exits non-zero if anything failed.
 #
 # Usage: scripts/test.sh [--kernel release|debug] [SCENARIO...]
 #   --kernel K: only that kernel, every scenario (or those named).
@@ -26,8 +26,29 @@ if [[ ${1:-} == --kernel ]]; then
     shift 2
 fi
 
+# Each stage's time, printed at the end (also when a stage fails): the CI
+# budget is kept by these numbers.
+stage_names=() stage_starts=()
+stage() {
+    stage_names+=("$1")
+    stage_starts+=("$SECONDS")
+}
+print_stages() {
+    local status=$? i end
+    ((${#stage_names[@]})) || return
+    echo "==> time per stage:"
+    for i in "${!stage_names[@]}"; do
+        end=${stage_starts[i + 1]:-$SECONDS}
+        printf '    %-34s %5d s\n' "${stage_names[i]}" $((end - stage_starts[i]))
+    done
+    printf '    %-34s %5d s (%s)\n' total "$SECONDS" "$([ "$status" = 0 ] && echo passed || echo failed)"
+}
+trap print_stages EXIT
+
+stage "setup (packages, tools)"
 "$REPO_ROOT/scripts/setup.sh"
 
+stage "lint and unit tests"
 log "cargo fmt --check (userspace) and rustfmt --check (kmod, kernel style)"
 cargo fmt --all -- --check
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
@@ -38,9 +59,12 @@ cargo clippy -q --all-targets -- -D warnings
 log "cargo test"
 cargo test -q --workspace
 cargo clippy -q --manifest-path fuzz/Cargo.toml -- -D warnings
-"$REPO_ROOT/scripts/fuzz" "${FUZZ_SECONDS:-30}"
+stage "cargo-fuzz"
+"$REPO_ROOT/scripts/fuzz" "${FUZZ_SECONDS:-20}"
 
+stage "kernel ($variant)"
 kdir=$("$REPO_ROOT/scripts/build-kernel.sh" "$variant")
+stage "module and packaging checks"
 log "building kmod/ against $kdir (with clippy)"
 make -s -C "$kdir" M="$REPO_ROOT/kmod" LLVM=1 clean >/dev/null
 build_log=$(make -C "$kdir" M="$REPO_ROOT/kmod" LLVM=1 CLIPPY=1 modules 2>&1) || { echo "$build_log"; die "kmod/ does not build"; }
@@ -51,13 +75,18 @@ fi
 
 log "packaging: man pages render, units verify, the DKMS pre-build check"
 tests/packaging.sh "$kdir"
+log "the VM scenarios' helpers (tests/virtme/selftest.sh)"
+tests/virtme/selftest.sh
 
+stage "VM suite ($variant kernel)"
 log "VM suite ($variant kernel)"
 cargo run -q -p vmtest -- --kernel "$variant" "$@"
 
 if ((only_one == 0 && $# == 0)); then
     mapfile -t debug_scenarios < <(sed 's/#.*//; /^[[:space:]]*$/d' tests/virtme/debug-scenarios)
+    stage "kernel (debug)"
     "$REPO_ROOT/scripts/build-kernel.sh" debug >/dev/null
+    stage "VM subset (debug kernel)"
     log "VM suite, debug kernel: ${debug_scenarios[*]}"
     cargo run -q -p vmtest -- --kernel debug "${debug_scenarios[@]}"
 fi

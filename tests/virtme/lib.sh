@@ -238,10 +238,17 @@ kflags() {
         "$( (( f & 4 )) && echo F || echo -)" "$( (( f & 8 )) && echo O || echo -)"
 }
 
-# wait_for SECONDS DESCRIPTION CMD...: polls CMD every 0.1 s until it succeeds.
+# wait_for SECONDS DESCRIPTION CMD...: polls CMD every 0.1 s until it
+# succeeds, for SECONDS of wall-clock time. CMD is run again at each try:
+# give it a predicate (a function, `output_is`, `has_flag`...), never
+# `test "$(cmd)" = x`, whose $(cmd) the shell expands once, before the
+# first try (refused here).
 wait_for() {
     local limit=$1 what=$2 deadline
     shift 2
+    case $1 in
+        test | "[" | "[[") fail "wait_for '$what': '$1' compares values expanded once; use a predicate (output_is EXPECTED CMD...)" ;;
+    esac
     # Wall-clock: under emulation one try (a CLI, jq) can take 100-300 ms.
     deadline=$(( ${EPOCHREALTIME/./} + limit * 1000000 ))
     while :; do
@@ -251,6 +258,16 @@ wait_for() {
     done
     fail "$what: not within $limit s"
 }
+
+# output_is EXPECTED CMD...: whether CMD prints EXPECTED (a predicate for
+# wait_for: CMD runs at each try).
+output_is() {
+    local want=$1
+    shift
+    [ "$("$@")" = "$want" ]
+}
+
+socket_exists() { [ -S "$1" ]; }
 
 # tcpdump_ready ERRFILE: waits until the tcpdump whose stderr goes to
 # ERRFILE captures (it says "listening on"); slow to start on a debug kernel.

@@ -123,7 +123,7 @@ if_mpadm -d net0
 expect_eq "$(ipmpstat -P -o interface,flags,state -i | grep '^net0')" "net0:-----d-:offline" "offline through the daemon"
 expect_fail "if_mpadm: net0 is already offline" if_mpadm -d net0
 if_mpadm -r net0
-wait_for 5 "net0 back" test "$(kflags net0)" = "----"
+wait_for 5 "net0 back" output_is "----" kflags net0
 
 # Nothing probes (no test addresses, no IPv6): ipmpstat -p says so.
 kill "$MPATHD_PID"; wait "$MPATHD_PID" || true

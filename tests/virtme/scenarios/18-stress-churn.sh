@@ -44,6 +44,6 @@ expect_eq "$(master_of net3)/$(master_of tmp0)" "none/none" "net3 and tmp0 relea
 ! link_exists itops1 || fail "itops1 left behind"
 kill -0 "$MPATHD_PID" || fail "in.mpathd died: $(cat "$MPATHD_LOG")"
 # The daemon's view converges on the three members that stayed.
-wait_for 10 "ipmpstat -i lists net0 net1 net2 only" \
-    test "$(ipmpstat -P -o interface -i | sort | paste -sd' ')" = "net0 net1 net2"
+listed() { ipmpstat -P -o interface -i | sort | paste -sd' '; }
+wait_for 10 "ipmpstat -i lists net0 net1 net2 only" output_is "net0 net1 net2" listed
 expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "---- ---- is--" "flags after the churn"

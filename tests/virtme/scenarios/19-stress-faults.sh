@@ -66,7 +66,7 @@ ip netns exec peer ping -q -c 1 -W 2 192.0.2.1 >/dev/null || fail "192.0.2.1 unr
 expect_eq "$(peer_lladdr 192.0.2.1)" "$(mac_of "$victim")" "the peer sees 192.0.2.1 at $victim's MAC"
 ip link set "$victim" address 02:00:00:00:aa:01
 wait_for 5 "the peer follows $victim's new MAC (announced, not asked)" \
-    test "$(peer_lladdr 192.0.2.1)" = 02:00:00:00:aa:01
+    output_is 02:00:00:00:aa:01 peer_lladdr 192.0.2.1
 
 # --- a member moved to another namespace and back --------------------------------
 ip netns add other

@@ -103,7 +103,7 @@ run_unit() {
         rm -f /run/notify.sock /tmp/notify.txt
         socat -u UNIX-RECV:/run/notify.sock OPEN:/tmp/notify.txt,creat &
         NOTIFY_PID=$!
-        wait_for 5 "notify socket" test -S /run/notify.sock
+        wait_for 5 "notify socket" socket_exists /run/notify.sock
         env NOTIFY_SOCKET=/run/notify.sock ${watchdog:+WATCHDOG_USEC=$((watchdog * 1000000))} \
             $cmd >> "$MPATHD_LOG" 2>&1 &
         MPATHD_PID=$!
@@ -173,7 +173,8 @@ ip link set net1 up
 cp /tmp/shown.conf /etc/ipmp/itops0.conf
 ipmpadm apply > /dev/null
 # (net1 rejoined last: the same lines, in join order.)
-wait_for 10 "back to the saved setup" test "$(ipmpadm show-config itops0 | sort)" = "$(sort /tmp/shown.conf)"
+shown_sorted() { ipmpadm show-config itops0 | sort; }
+wait_for 10 "back to the saved setup" output_is "$(sort /tmp/shown.conf)" shown_sorted
 wait_for 15 "probes ok again" probes_ok
 
 # Configuration rules: a second group with data addresses in the same

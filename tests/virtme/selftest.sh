@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Self-test of the scenario helpers, run on the host by scripts/test.sh:
+# wait_for keeps wall-clock limits (a predicate that turns true too late
+# fails it, also when each try is slow; one that turns true in time
+# passes), re-runs its predicate at each try (output_is), and refuses the
+# `test "$(cmd)" = x` form whose command runs only once.
+cd "$(dirname "${BASH_SOURCE[0]}")/scenarios" || exit 1
+. ../lib.sh
+set +e
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+failures=0
+check() {  # check DESCRIPTION EXPECTED-STATUS MAX-SECONDS CMD...
+    local what=$1 want=$2 max=$3 t0 status took
+    shift 3
+    t0=${EPOCHREALTIME/./}
+    ( "$@" ) >"$dir/out" 2>&1
+    status=$?
+    took=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
+    if [ "$status" != "$want" ] || [ "$took" -gt $((max * 1000)) ]; then
+        echo "FAIL: $what: status $status (want $want) after $took ms (at most ${max}000): $(cat "$dir/out")"
+        failures=$((failures + 1))
+    else
+        echo "ok: $what (status $status after $took ms)"
+    fi
+}
+exists() { [ -e "$1" ]; }
+slow_false() { sleep 0.4; return 1; }
+count() { echo $(( $(cat "$dir/count" 2>/dev/null || echo 0) + 1 )) > "$dir/count"; cat "$dir/count"; }
+
+(sleep 3; touch "$dir/late") &
+check "a predicate true too late fails" 1 3 wait_for 1 "late" exists "$dir/late"
+(sleep 0.5; touch "$dir/soon") &
+check "a predicate true in time passes" 0 3 wait_for 3 "soon" exists "$dir/soon"
+# 1 s of slow tries: the old helper (10 tries per second asked) took 4 s.
+check "slow tries still end at the wall-clock limit" 1 2 wait_for 1 "slow" slow_false
+check "the predicate runs at each try" 0 3 wait_for 3 "third try" output_is 3 count
+check "test \"\$(cmd)\" = x is refused" 1 1 wait_for 1 "misuse" test "$(echo a)" = b
+grep -q "compares values expanded once" "$dir/out" || {
+    echo "FAIL: the refusal does not say why: $(cat "$dir/out")"
+    failures=$((failures + 1))
+}
+exit $((failures > 0))
