@@ -356,6 +356,21 @@ blackhole() {
     fi
 }
 
+# detected_within_fdt PORT IF FDT_MS WHAT: black-holes switch port PORT
+# and asserts that in.mpathd fails IF within FDT + 10 %, timed from the
+# cut to the kernel's event; prints the time with WHAT. The port stays
+# black-holed.
+detected_within_fdt() {
+    local port=$1 member=$2 fdt=$3 what=$4 t0 ms
+    blackhole "$port" on
+    t0=$BLACKHOLE_AT
+    wait_for $(( fdt * 3 / 1000 + 2 )) "$member failed by probes ($what)" has_flag "$member" F
+    ms=$(ms_between "$t0" "$(flag_time "$member" 4 on "$t0")")
+    echo "$what: failure detected after $ms ms (FDT $fdt ms)"
+    [ "$ms" -le $(( fdt * 110 / 100 )) ] || fail "detection took $ms ms, more than FDT + 10 %"
+    ok "detected within FDT + 10 %"
+}
+
 # probe_lan: the seed's topology for the daemon: itops0 over net0, net1
 # (active) and net2 (standby), data address 192.168.10.5, test addresses
 # 192.168.10.10-12 (noprefixroute: the members get no route of their own,

@@ -18,6 +18,22 @@ pub mod netlink;
 pub mod persist;
 pub mod rtnl;
 
+/// Netlink messages laid out by hand, as the kernel sends them, for the
+/// parsers' tests.
+#[cfg(test)]
+pub(crate) mod wire {
+    /// One attribute: length, type, payload, padding to 4 bytes.
+    pub fn attr(kind: u16, payload: &[u8]) -> Vec<u8> {
+        let mut v = ((4 + payload.len()) as u16).to_ne_bytes().to_vec();
+        v.extend_from_slice(&kind.to_ne_bytes());
+        v.extend_from_slice(payload);
+        while !v.len().is_multiple_of(4) {
+            v.push(0);
+        }
+        v
+    }
+}
+
 /// The kernel module's pure-logic files, as the module compiles them.
 pub mod kernel_logic {
     #[path = "../../../../kmod/binding.rs"]

@@ -540,15 +540,7 @@ fn parse_member(msg: &Msg) -> Result<MemberInfo, Error> {
 mod event_tests {
     use super::*;
 
-    fn attr(kind: u16, payload: &[u8]) -> Vec<u8> {
-        let mut v = ((4 + payload.len()) as u16).to_ne_bytes().to_vec();
-        v.extend_from_slice(&kind.to_ne_bytes());
-        v.extend_from_slice(payload);
-        while !v.len().is_multiple_of(4) {
-            v.push(0);
-        }
-        v
-    }
+    use crate::wire::attr;
 
     /// An event message laid out as the kernel sends it.
     pub(crate) fn event_message(kind: u8, ifindex: u32, name: &str) -> Vec<u8> {

@@ -482,15 +482,7 @@ impl Watch {
 mod route_tests {
     use super::*;
 
-    fn attr(kind: u16, payload: &[u8]) -> Vec<u8> {
-        let mut v = ((4 + payload.len()) as u16).to_ne_bytes().to_vec();
-        v.extend_from_slice(&kind.to_ne_bytes());
-        v.extend_from_slice(payload);
-        while !v.len().is_multiple_of(4) {
-            v.push(0);
-        }
-        v
-    }
+    use crate::wire::attr;
 
     /// A RTM_NEWROUTE message as the kernel sends it.
     fn route_message(kind: u8, attrs: &[Vec<u8>]) -> Vec<u8> {
