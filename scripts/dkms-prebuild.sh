@@ -13,7 +13,8 @@ kver=$(cat "$kdir/include/config/kernel.release")
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$REPO_ROOT/kmod/dkms.conf")
 key=$( (cd "$REPO_ROOT/kmod" && cat Kbuild dkms.conf dkms-check-rust.sh bindgen_allowlist ./*.rs ./*.c ./*.h \
     | grep -v bindings_generated; echo "$kdir") | sha256sum | cut -c1-12)
-out=$BUILD_ROOT/dkms/$kver-$key
+# Per checkout (it is built from this kmod/), in the git-ignored build/.
+out=$REPO_ROOT/build/dkms/$kver-$key
 if [ -f "$out/.complete" ]; then
     echo "$out"
     exit 0

@@ -42,6 +42,18 @@ expect_ge() {
     ok "$3 ($1 >= $2)"
 }
 
+# expect_quiet DESCRIPTION CMD...: CMD succeeds and prints nothing (a
+# check of empty output alone would pass for a command that failed
+# without a word).
+expect_quiet() {
+    local what=$1 out status=0
+    shift
+    out=$("$@" 2>&1) || status=$?
+    [ "$status" = 0 ] || fail "$what: '$*' failed ($status): $out"
+    [ -z "$out" ] || fail "$what: '$*' printed: $out"
+    ok "$what: '$*' succeeded silently"
+}
+
 # expect_fail "ERROR TEXT" CMD...: CMD must fail and print ERROR TEXT.
 expect_fail() {
     local want=$1 out
@@ -78,9 +90,11 @@ members_of() {
     printf '%s\n' "${out[@]}" | sort | xargs
 }
 
-# carrier_of DEV: 1 or 0 (sysfs; 0 when the device is down).
+# carrier_of DEV: 1 or 0 (sysfs). The kernel does not tell the carrier of
+# a device that is down: then "unknown (down)", which no check can take
+# for a 0.
 carrier_of() {
-    cat "/sys/class/net/$1/carrier" 2>/dev/null || echo 0
+    cat "/sys/class/net/$1/carrier" 2>/dev/null || echo "unknown (down)"
 }
 
 mtu_of() { cat "/sys/class/net/$1/mtu"; }
@@ -315,6 +329,15 @@ events_start() {
         >> /tmp/events 2>/dev/null &
     sleep 0.5
 }
+
+# events_since T: how many kernel events /tmp/events recorded after T
+# ($EPOCHREALTIME). A "none since" check is followed by a change made on
+# purpose and events_recorded, which shows the recorder still records.
+events_since() { awk -v t="$1" '$1 > t' /tmp/events | wc -l; }
+events_recorded() {  # events_recorded SINCE WHAT: at least one event since
+    wait_for 5 "the event recorder still records ($2)" events_after "$1"
+}
+events_after() { (( $(events_since "$1") > 0 )); }
 
 # flag_time IF BIT on|off SINCE: arrival time of the first event after
 # SINCE showing IF with flag BIT (1 standby, 2 inactive, 4 failed,

@@ -93,4 +93,7 @@ expect_eq "$(ipmpadm -j show | jq '[.[].members[].addresses[] | select(test("\\.
 # Removing an address unbinds it.
 ip addr del 192.0.2.16/24 dev itops0
 sleep 1
-expect_eq "$(bound_to 192.0.2.16)" "" "a removed address is no longer bound"
+# (An assignment: if ipmpadm failed, the scenario stops here, rather than
+# an empty answer passing for "not bound".)
+where=$(bound_to 192.0.2.16)
+expect_eq "$where" "" "a removed address is no longer bound"

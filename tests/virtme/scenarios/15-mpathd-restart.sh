@@ -21,7 +21,7 @@ expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "--F- ---- -s--" "flags
 mpathd_start -f /tmp/mpathd.conf
 sleep 3
 expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "--F- ---- -s--" "flags after the restart"
-expect_eq "$(awk -v t="$t_kill" '$1 > t' /tmp/events | wc -l)" 0 "kernel events since the kill (none: nothing written)"
+expect_eq "$(events_since "$t_kill")" 0 "kernel events since the kill (none: nothing written)"
 expect_eq "$(mview net0 state) $(mview net2 active)" "failed true" "the new daemon's view"
 grep -q "adopted on net0 of group itops0 (failed)" "$MPATHD_LOG" || fail "net0 not adopted as failed"
 
@@ -30,4 +30,5 @@ ok "the transfer ran through the kill and restart: $(grep -E 'SUM.*receiver' /tm
 
 blackhole sw-net0 off
 wait_for 5 "the new daemon repairs net0" lacks_flag net0 F
+events_recorded "$t_kill" "net0's repair"
 wait_for 5 "net2 back to standby" has_flag net2 i

@@ -27,10 +27,11 @@ done
 ok "$kills SIGKILLs and restarts"
 wait_for 10 "the last daemon adopted net0 as failed" mview_is net0 state failed
 expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "--F- ---- -s--" "flags after the kills"
-expect_eq "$(awk -v t="$t_first" '$1 > t' /tmp/events | wc -l)" 0 "kernel events during the kills (none: nothing written)"
+expect_eq "$(events_since "$t_first")" 0 "kernel events during the kills (none: nothing written)"
 expect_eq "$(grep -c "adopted on net0 of group itops0 (failed)" "$MPATHD_LOG")" "$kills" "restarts that adopted net0 as failed"
 stream_stop
 
 blackhole sw-net0 off
 wait_for 5 "the last daemon repairs net0" lacks_flag net0 F
+events_recorded "$t_first" "net0's repair"
 wait_for 5 "net2 back to standby" has_flag net2 i
