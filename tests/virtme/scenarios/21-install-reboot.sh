@@ -104,8 +104,13 @@ run_unit() {
         socat -u UNIX-RECV:/run/notify.sock OPEN:/tmp/notify.txt,creat &
         NOTIFY_PID=$!
         wait_for 5 "notify socket" socket_exists /run/notify.sock
-        env NOTIFY_SOCKET=/run/notify.sock ${watchdog:+WATCHDOG_USEC=$((watchdog * 1000000))} \
-            $cmd >> "$MPATHD_LOG" 2>&1 &
+        # As systemd does: the watchdog is the service's main process's
+        # (WATCHDOG_PID), which exec keeps.
+        (
+            export NOTIFY_SOCKET=/run/notify.sock
+            [ -z "$watchdog" ] || export WATCHDOG_USEC=$((watchdog * 1000000)) WATCHDOG_PID=$BASHPID
+            exec $cmd
+        ) >> "$MPATHD_LOG" 2>&1 &
         MPATHD_PID=$!
         wait_for 20 "$1: READY=1" grep -q READY=1 /tmp/notify.txt
     else
