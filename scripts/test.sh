@@ -12,7 +12,9 @@
 # Ends with the VM suite's line "N passed, N failed" and the time of each
 # stage; exits non-zero if anything failed.
 #
-# Usage: scripts/test.sh [--kernel release|debug] [SCENARIO...]
+# Usage: scripts/test.sh [--full] [--kernel release|debug] [SCENARIO...]
+#   --full: stress and fuzz campaigns at their full counts (the README's),
+#           not at the counts that fit CI's time.
 #   --kernel K: only that kernel, every scenario (or those named).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -20,6 +22,11 @@ cd "$REPO_ROOT"
 
 variant=release
 only_one=0
+full=()
+if [[ ${1:-} == --full ]]; then
+    full=(--full)
+    shift
+fi
 if [[ ${1:-} == --kernel ]]; then
     variant=$2
     only_one=1
@@ -80,7 +87,7 @@ tests/virtme/selftest.sh
 
 stage "VM suite ($variant kernel)"
 log "VM suite ($variant kernel)"
-cargo run -q -p vmtest -- --kernel "$variant" "$@"
+cargo run -q -p vmtest -- "${full[@]}" --kernel "$variant" "$@"
 
 if ((only_one == 0 && $# == 0)); then
     mapfile -t debug_scenarios < <(sed 's/#.*//; /^[[:space:]]*$/d' tests/virtme/debug-scenarios)
@@ -88,5 +95,5 @@ if ((only_one == 0 && $# == 0)); then
     "$REPO_ROOT/scripts/build-kernel.sh" debug >/dev/null
     stage "VM subset (debug kernel)"
     log "VM suite, debug kernel: ${debug_scenarios[*]}"
-    cargo run -q -p vmtest -- --kernel debug "${debug_scenarios[@]}"
+    cargo run -q -p vmtest -- "${full[@]}" --kernel debug "${debug_scenarios[@]}"
 fi

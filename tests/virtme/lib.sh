@@ -67,6 +67,13 @@ expect_fail() {
     esac
 }
 
+# campaign CI FULL: the count of a stress or fuzz campaign: CI (what the
+# test command runs within CI's time) or, with IPMP_FULL=1 (vmtest
+# --full, scripts/test.sh --full), FULL, the count the README records.
+campaign() {
+    if [ "${IPMP_FULL:-0}" = 1 ]; then echo "$2"; else echo "$1"; fi
+}
+
 # --- reading state ---------------------------------------------------------
 
 # link_json DEV [NS]: `ip -j -d -s link show` of DEV as one JSON object.

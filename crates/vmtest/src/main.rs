@@ -33,6 +33,10 @@ struct Args {
     /// the repository) and show its output as it comes.
     #[arg(long, value_name = "SCRIPT", conflicts_with_all = ["scenarios", "list"])]
     exec: Option<String>,
+    /// Stress and fuzz campaigns at their full counts (IPMP_FULL=1 in the
+    /// guest), instead of the counts that fit CI's time.
+    #[arg(long)]
+    full: bool,
     /// Seconds before the whole VM run is abandoned (each scenario has its
     /// own limit too, in guest-run.sh).
     #[arg(long, default_value_t = 4800)]
@@ -86,7 +90,11 @@ fn run(args: &Args) -> Result<bool, String> {
         kdir.display(),
         scenarios.len()
     );
-    let guest_cmd = format!("tests/virtme/guest-run.sh {}", scenarios.join(" "));
+    let guest_cmd = format!(
+        "{}tests/virtme/guest-run.sh {}",
+        if args.full { "IPMP_FULL=1 " } else { "" },
+        scenarios.join(" ")
+    );
     let mut child = boot(&root, &kdir, args.timeout, &guest_cmd)?;
 
     let mut parser = LogParser::new();

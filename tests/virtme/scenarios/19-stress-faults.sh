@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Faults under traffic: 10 rmmod/insmod cycles with ping floods both ways
-# through the group; member MTU and MAC changes while 16 TCP connections
+# Faults under traffic (10 of each, 4 in CI): rmmod/insmod cycles with
+# ping floods both ways through the group; member MTU and MAC changes
+# while 16 TCP connections
 # stream (a member's new MAC is announced for its bound address at once);
 # a member moved to another network namespace and back. No connection
 # breaks, nothing is left behind, and the kernel log stays clean.
@@ -28,7 +29,7 @@ peer_lladdr() { ip -n peer -j neigh show "$1" | jq -r '.[0].lladdr'; }
 both_ways() { (( $(stat_of itops0 tx packets) >= 50 && $(stat_of itops0 rx packets) >= 50 )); }
 
 # --- rmmod/insmod under traffic -------------------------------------------------
-cycles=10
+cycles=$(campaign 4 10)
 for c in $(seq "$cycles"); do
     build
     ping -f -q -w 60 192.0.2.2 >/dev/null 2>&1 &
@@ -48,14 +49,14 @@ ok "$cycles rmmod/insmod cycles under traffic"
 # --- MTU and MAC changes under traffic ------------------------------------------
 build
 stream_start peer 192.0.2.2 7002 16
-for i in $(seq 10); do
+for i in $(seq "$cycles"); do
     ip link set net1 mtu 1400
     [ "$(mtu_of itops0)" = 1400 ] || fail "itops0 did not follow net1 down to 1400"
     ip link set net1 mtu 1500
     [ "$(mtu_of itops0)" = 1500 ] || fail "itops0 did not follow net1 back to 1500"
 done
 ok "10 member MTU changes followed by the group (1500 -> 1400 -> 1500)"
-for i in $(seq 10); do
+for i in $(seq "$cycles"); do
     ip link set net2 address "02:00:00:00:99:$(printf %02x "$i")"
 done
 expect_eq "$(mac_of net2)" 02:00:00:00:99:0a "net2's MAC after 10 changes"
