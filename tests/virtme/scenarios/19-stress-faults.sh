@@ -55,11 +55,11 @@ for i in $(seq "$cycles"); do
     ip link set net1 mtu 1500
     [ "$(mtu_of itops0)" = 1500 ] || fail "itops0 did not follow net1 back to 1500"
 done
-ok "10 member MTU changes followed by the group (1500 -> 1400 -> 1500)"
+ok "$cycles member MTU changes followed by the group (1500 -> 1400 -> 1500)"
 for i in $(seq "$cycles"); do
     ip link set net2 address "02:00:00:00:99:$(printf %02x "$i")"
 done
-expect_eq "$(mac_of net2)" 02:00:00:00:99:0a "net2's MAC after 10 changes"
+expect_eq "$(mac_of net2)" "02:00:00:00:99:$(printf %02x "$cycles")" "net2's MAC after $cycles changes"
 
 victim=$(bound_to 192.0.2.1)
 [ -n "$victim" ] || fail "192.0.2.1 is bound to no member"

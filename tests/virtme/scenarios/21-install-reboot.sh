@@ -22,7 +22,13 @@ done
 [ -d "$prebuilt/tree" ] || fail "no DKMS build for $kver under $REPO/build/dkms (vmtest runs scripts/dkms-prebuild.sh)"
 
 # The guest's module tree is the host's, read-only: make a writable copy
-# without the harness's own ipmp.ko, so that only DKMS's can load.
+# without the harness's own ipmp.ko, so that only DKMS's can load; the
+# harness's tree is put back on the way out, whatever happens.
+restore_modules() {
+    rm -rf "/lib/modules/$kver"
+    ln -s "$moddir" "/lib/modules/$kver"
+}
+trap 'mpathd_log_on_failure; restore_modules' EXIT
 rm "/lib/modules/$kver"
 mkdir "/lib/modules/$kver"
 for f in "$moddir"/*; do
