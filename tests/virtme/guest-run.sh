@@ -8,10 +8,13 @@
 #   ...kernel log written during the scenario and its teardown...
 #   @@ipmp-test end NAME status=N teardown=ok|fail ms=DURATION
 #
-# Teardown after each scenario: delete every network namespace and link it
-# left, then unload ipmp.ko (a failed unload fails the scenario: it means a
-# leaked reference). The kernel log is cleared before each scenario, so any
-# WARNING/BUG/lockdep/KASAN line in its section belongs to it.
+# After each scenario: it must have removed its IPMP devices, namespaces
+# and processes itself (lib.sh's exit handler does for what the helpers
+# built); anything left fails it. Then the harness's teardown deletes every
+# namespace and link and unloads ipmp.ko (a failed unload fails the
+# scenario: it means a leaked reference). The kernel log is read and
+# cleared at each scenario's start and end, so a WARNING/BUG/lockdep/KASAN
+# line is shown with the scenario during or after which it came.
 set -u
 cd "$(dirname "$0")" || exit 1
 export PATH=/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin
@@ -49,17 +52,41 @@ teardown() {
     return $ok
 }
 
-# kmemleak (debug kernel): leaks found after the scenario, in its log.
+# kmemleak (debug kernel): leaks found after the scenario, in its log. A
+# new object is reported only by a scan that finds it unreferenced after
+# an earlier scan already had (its checksum must be stable) and once it is
+# at least 5 s old: two scans, 6 s apart, so that a leak is blamed on the
+# scenario that made it, the last scenario's included.
 kmemleak_report() {
     [ -w /sys/kernel/debug/kmemleak ] || return 0
+    echo scan > /sys/kernel/debug/kmemleak
+    sleep 6
     echo scan > /sys/kernel/debug/kmemleak
     sed 's/^/kmemleak: /' /sys/kernel/debug/kmemleak
     echo clear > /sys/kernel/debug/kmemleak
 }
 
+# leftovers: what the scenario left that it should have removed itself
+# (lib.sh's exit handler removes what the helpers built): IPMP devices,
+# network namespaces, the test's processes. Printed; non-zero if any.
+leftovers() {
+    local found=0 what
+    what=$(ip -j link show type ipmp 2>/dev/null | jq -r '.[].ifname' | paste -sd' ')
+    [ -z "$what" ] || { echo "leftover IPMP devices: $what"; found=1; }
+    what=$(ip netns list 2>/dev/null | awk '{print $1}' | paste -sd' ')
+    [ -z "$what" ] || { echo "leftover network namespaces: $what"; found=1; }
+    what=$( { pgrep -a -x 'in.mpathd|mpathd|iperf3|tcpdump|socat|teamd' 2>/dev/null
+              pgrep -a -f 'tcpflows.py|ctlhog.py|ipmpadm -j monitor|genl-fuzz' 2>/dev/null; } |
+            paste -sd';')
+    [ -z "$what" ] || { echo "leftover processes: $what"; found=1; }
+    return $found
+}
+
 for name in "$@"; do
     echo "@@ipmp-test begin $name"
-    dmesg -C
+    # Read and clear: kernel messages since the last dump (say, from the
+    # previous scenario's unload) are shown with this one, never lost.
+    dmesg -c > /tmp/dmesg.before 2>/dev/null
     started=$(date +%s%N)
     # A scenario may ask for more than the default 240 s with a
     # "# timeout: SECONDS" line; a debug kernel gets three times as long.
@@ -68,10 +95,16 @@ for name in "$@"; do
     [ ! -e /sys/kernel/debug/kmemleak ] || limit=$((limit * 3))
     (cd scenarios && exec timeout "$limit" bash "./$name.sh") 2>&1
     status=$?
+    # Before the harness touches anything: did the scenario clean up?
+    if ! leftovers; then
+        echo "FAIL: the scenario left the above behind"
+        [ "$status" != 0 ] || status=99
+    fi
     teardown_result=ok
     teardown 2>&1 || teardown_result=fail
     echo "@@ipmp-test dmesg"
-    dmesg
+    cat /tmp/dmesg.before
+    dmesg -c
     kmemleak_report
     ms=$(( ($(date +%s%N) - started) / 1000000 ))
     echo "@@ipmp-test end $name status=$status teardown=$teardown_result ms=$ms"

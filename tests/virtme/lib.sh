@@ -222,13 +222,49 @@ mpathd_start() {
 
 # On a failed scenario, the daemon's log says why.
 mpathd_log_on_failure() {
-    local status=$?
+    local status=$1
     if [ "$status" -ne 0 ] && [ -s "$MPATHD_LOG" ]; then
         echo "--- in.mpathd log ---"
         tail -n 80 "$MPATHD_LOG"
     fi
 }
-trap mpathd_log_on_failure EXIT
+
+# at_exit CMD: run CMD when the scenario ends (before the clean-up).
+AT_EXIT=()
+at_exit() { AT_EXIT+=("$1"); }
+
+# scenario_cleanup: the scenario removes what it built before the harness
+# looks (guest-run.sh fails a scenario that leaves anything): its
+# processes (everything in its process group but this shell and the
+# harness's `timeout`), its IPMP devices and its network namespaces
+# (with the links in them).
+scenario_cleanup() {
+    local pgid dev ns pids signal
+    pgid=$(ps -o pgid= $$ | tr -d ' ')
+    for signal in TERM KILL; do
+        pids=$(pgrep -g "$pgid" | grep -vx -e "$$" -e "$pgid" -e "$BASHPID" || true)
+        [ -n "$pids" ] || break
+        # shellcheck disable=SC2086
+        kill -s "$signal" $pids 2>/dev/null || true
+        sleep 0.3
+    done
+    for dev in $(ip -j link show type ipmp | jq -r '.[].ifname'); do
+        ip link del "$dev" || echo "clean-up: cannot delete $dev"
+    done
+    for ns in $(ip netns list | awk '{print $1}'); do
+        ip netns delete "$ns" || echo "clean-up: cannot delete namespace $ns"
+    done
+}
+
+scenario_exit() {
+    local status=$? cmd
+    set +e
+    mpathd_log_on_failure "$status"
+    for cmd in "${AT_EXIT[@]}"; do $cmd; done
+    scenario_cleanup
+    exit "$status"
+}
+trap scenario_exit EXIT
 
 # mpathd_req JSON: one request on the control socket; prints the answer.
 mpathd_req() {

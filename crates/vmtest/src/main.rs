@@ -33,6 +33,10 @@ struct Args {
     /// the repository) and show its output as it comes.
     #[arg(long, value_name = "SCRIPT", conflicts_with_all = ["scenarios", "list"])]
     exec: Option<String>,
+    /// Build ipmp.ko from this directory instead of kmod/ (a deliberately
+    /// broken copy, to show that a check catches it).
+    #[arg(long, value_name = "DIR")]
+    kmod: Option<PathBuf>,
     /// Stress and fuzz campaigns at their full counts (IPMP_FULL=1 in the
     /// guest), instead of the counts that fit CI's time.
     #[arg(long)]
@@ -74,7 +78,8 @@ fn run(args: &Args) -> Result<bool, String> {
     }
 
     let kdir = build_kernel(&root, &args.kernel)?;
-    build_and_install_module(&root, &kdir)?;
+    let kmod = args.kmod.clone().unwrap_or_else(|| root.join("kmod"));
+    build_and_install_module(&kmod, &kdir)?;
     build_tools(&root)?;
     if scenarios.iter().any(|s| s.contains("install")) {
         prebuild_dkms(&root, &kdir)?;
@@ -261,8 +266,7 @@ fn build_kernel(root: &Path, variant: &str) -> Result<PathBuf, String> {
 /// Builds kmod/ against `kdir` and installs ipmp.ko into the module tree
 /// virtme-ng gives the guest, so that `modprobe ipmp` and the
 /// `rtnl-link-ipmp` autoload work there.
-fn build_and_install_module(root: &Path, kdir: &Path) -> Result<(), String> {
-    let kmod = root.join("kmod");
+fn build_and_install_module(kmod: &Path, kdir: &Path) -> Result<(), String> {
     let status = Command::new("make")
         .arg("-C")
         .arg(kdir)

@@ -28,7 +28,7 @@ restore_modules() {
     rm -rf "/lib/modules/$kver"
     ln -s "$moddir" "/lib/modules/$kver"
 }
-trap 'mpathd_log_on_failure; restore_modules' EXIT
+at_exit restore_modules
 rm "/lib/modules/$kver"
 mkdir "/lib/modules/$kver"
 for f in "$moddir"/*; do
