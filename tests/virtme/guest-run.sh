@@ -66,17 +66,21 @@ kmemleak_report() {
     echo clear > /sys/kernel/debug/kmemleak
 }
 
+ipmp_devices() {
+    ip -j -d link show 2>/dev/null | jq -r '.[] | select(.linkinfo.info_kind == "ipmp") | .ifname'
+}
+
 # leftovers: what the scenario left that it should have removed itself
 # (lib.sh's exit handler removes what the helpers built): IPMP devices,
 # network namespaces, the test's processes. Printed; non-zero if any.
 leftovers() {
     local found=0 what
-    what=$(ip -j link show type ipmp 2>/dev/null | jq -r '.[].ifname' | paste -sd' ')
+    what=$(ipmp_devices | paste -sd' ')
     [ -z "$what" ] || { echo "leftover IPMP devices: $what"; found=1; }
     what=$(ip netns list 2>/dev/null | awk '{print $1}' | paste -sd' ')
     [ -z "$what" ] || { echo "leftover network namespaces: $what"; found=1; }
     what=$( { pgrep -a -x 'in.mpathd|mpathd|iperf3|tcpdump|socat|teamd' 2>/dev/null
-              pgrep -a -f 'tcpflows.py|ctlhog.py|ipmpadm -j monitor|genl-fuzz' 2>/dev/null; } |
+              pgrep -a -f '(^|/)(tcpflows|ctlhog)\.py |ipmpadm -j monitor|(^|/)genl-fuzz ' 2>/dev/null; } |
             paste -sd';')
     [ -z "$what" ] || { echo "leftover processes: $what"; found=1; }
     return $found

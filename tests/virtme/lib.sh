@@ -229,6 +229,12 @@ mpathd_log_on_failure() {
     fi
 }
 
+# ipmp_devices: the IPMP interfaces, by their kind (`ip link show type
+# ipmp` lists every link when the module is not loaded).
+ipmp_devices() {
+    ip -j -d link show | jq -r '.[] | select(.linkinfo.info_kind == "ipmp") | .ifname'
+}
+
 # at_exit CMD: run CMD when the scenario ends (before the clean-up).
 AT_EXIT=()
 at_exit() { AT_EXIT+=("$1"); }
@@ -248,7 +254,7 @@ scenario_cleanup() {
         kill -s "$signal" $pids 2>/dev/null || true
         sleep 0.3
     done
-    for dev in $(ip -j link show type ipmp | jq -r '.[].ifname'); do
+    for dev in $(ipmp_devices); do
         ip link del "$dev" || echo "clean-up: cannot delete $dev"
     done
     for ns in $(ip netns list | awk '{print $1}'); do
