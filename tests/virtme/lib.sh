@@ -42,6 +42,18 @@ expect_ge() {
     ok "$3 ($1 >= $2)"
 }
 
+# expect_error "ERROR TEXT" CMD...: CMD must fail and print exactly ERROR
+# TEXT (all of its output, stdout and stderr).
+expect_error() {
+    local want=$1 out
+    shift
+    if out=$("$@" 2>&1); then
+        fail "'$*' succeeded, expected the error '$want'"
+    fi
+    [ "$out" = "$want" ] || fail "'$*' failed with '$out', expected exactly '$want'"
+    ok "'$*' refused: $out"
+}
+
 # expect_quiet DESCRIPTION CMD...: CMD succeeds and prints nothing (a
 # check of empty output alone would pass for a command that failed
 # without a word).

@@ -50,26 +50,44 @@ member6=$(bound_to 2001:db8::11)
 expect_eq "$(ip -n peer -j neigh show 2001:db8::11 | jq -r '.[0].lladdr')" "$(mac_of "$member6")" \
     "peer sees 2001:db8::11 at $member6's MAC (neighbour advertisement rewritten)"
 
-# The member of 192.0.2.11 fails: its addresses move and are announced
-# exactly 3 times each from their new member.
-victim=$(bound_to 192.0.2.11)
-ip netns exec peer tcpdump -l -n -e -i eth0 'arp and arp[6:2] = 1 and arp[14:4] = arp[24:4]' \
+# The member of 2001:db8::11 (and of two IPv4 addresses) fails: every
+# address it held moves and is announced exactly 3 times from its new
+# member: gratuitous ARP for IPv4, unsolicited neighbour advertisement
+# (the S flag clear) for IPv6.
+victim=$(bound_to 2001:db8::11)
+held=$(ipmpadm -j show | jq -r --arg m "$victim" '.[].members[] | select(.ifname == $m) | .addresses[]')
+expect_ge "$(wc -l <<<"$held")" 2 "addresses held by $victim"
+ip netns exec peer tcpdump -l -n -e -i eth0 \
+    '(arp and arp[6:2] = 1 and arp[14:4] = arp[24:4]) or (icmp6 and ip6[40] = 136 and ip6[44] & 0x40 = 0)' \
     > /tmp/garp.txt 2>/tmp/garp.err &
 tcpdump_ready /tmp/garp.err
 ipmpadm set-member "$victim" --failed on
-garps() { (( $(grep -c 'tell 192.0.2.11,' /tmp/garp.txt) >= 3 )); }
-wait_for 20 "announcements of 192.0.2.11 seen" garps
+# announcements ADDR: the lines announcing ADDR.
+announcements() {
+    case $1 in
+        *:*) grep "neighbor advertisement, tgt is $1," /tmp/garp.txt ;;
+        *) grep "tell $1," /tmp/garp.txt ;;
+    esac
+}
+all_announced() {
+    local a
+    for a in $held; do (( $(announcements "$a" | wc -l) >= 3 )) || return 1; done
+}
+wait_for 20 "announcements of every moved address seen" all_announced
 sleep 1  # (a fourth would show here)
 pkill -f "tcpdump -l -n -e -i eth0" || true
 sleep 0.3
-new=$(bound_to 192.0.2.11)
-expect_ne "$new" "$victim" "192.0.2.11 left the failed $victim for $new"
 expect_eq "$(count_on "$victim")" 0 "nothing bound to the failed member"
-expect_eq "$(grep -c 'tell 192.0.2.11,' /tmp/garp.txt)" 3 "gratuitous ARPs for 192.0.2.11"
-expect_eq "$(grep 'tell 192.0.2.11,' /tmp/garp.txt | awk '{print $2}' | sort -u)" "$(mac_of "$new")" \
-    "announced from the new member's MAC"
-expect_eq "$(ip -n peer -j neigh show 192.0.2.11 | jq -r '.[0].lladdr')" "$(mac_of "$new")" \
-    "the peer's entry follows without asking"
+for a in $held; do
+    new=$(bound_to "$a")
+    expect_ne "$new" "$victim" "$a left the failed $victim for $new"
+    expect_eq "$(announcements "$a" | wc -l)" 3 "announcements of $a"
+    expect_eq "$(announcements "$a" | awk '{print $2}' | sort -u)" "$(mac_of "$new")" \
+        "$a announced from its new member's MAC"
+done
+v4=$(grep -m1 '\.' <<<"$held")
+expect_eq "$(ip -n peer -j neigh show "$v4" | jq -r '.[0].lladdr')" "$(mac_of "$(bound_to "$v4")")" \
+    "the peer's entry for $v4 follows without asking"
 others=$(for n in net0 net1 net2; do [ "$n" = "$victim" ] || count_on "$n"; done | xargs)
 expect_eq "$others" "3 3" "the remaining members share the addresses"
 
