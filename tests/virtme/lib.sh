@@ -417,6 +417,21 @@ flag_time() {
     done < /tmp/events
 }
 
+# carrier_time IF up|down SINCE: arrival time of the first event after
+# SINCE showing IF's carrier up or down; nothing if there is none.
+carrier_time() {
+    local want=false ts json
+    [ "$2" = up ] && want=true
+    while read -r ts json; do
+        [ "$(echo "$ts > $3" | bc)" = 1 ] || continue
+        if jq -e --arg m "$1" --argjson w "$want" '.member.ifname == $m and .member.carrier == $w' \
+            <<<"$json" >/dev/null; then
+            echo "$ts"
+            return 0
+        fi
+    done < /tmp/events
+}
+
 # ms_between T0 T1: milliseconds from T0 to T1 ($EPOCHREALTIME values).
 ms_between() {
     echo "($2 - $1) * 1000 / 1" | bc

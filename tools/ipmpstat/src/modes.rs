@@ -133,16 +133,18 @@ pub fn flags(g: &Group, m: &Member) -> Cell {
     Cell::text(f.iter().collect::<String>())
 }
 
-/// `-g` INTERFACES: active members, then inactive ones in `( )`, then the
-/// rest in `[ ]`, each list in join order.
+/// `-g` INTERFACES: active members, then inactive ones that are usable in
+/// `( )`, then the unusable ones (failed or offline, an inactive standby
+/// that failed included) in `[ ]`, each list in join order.
 pub fn interfaces(g: &Group) -> Cell {
     let mut active = Vec::new();
     let mut inactive = Vec::new();
     let mut unusable = Vec::new();
     for m in &g.members {
+        let usable = !matches!(m.state, MemberState::Failed | MemberState::Offline);
         if m.active {
             active.push(m.name.as_str());
-        } else if m.inactive {
+        } else if m.inactive && usable {
             inactive.push(m.name.as_str());
         } else {
             unusable.push(m.name.as_str());

@@ -163,6 +163,12 @@ fn figure_3_standby_failed_net1_offline() {
              net2        no         itops0    is-----     up          failed    failed"
         )
     );
+    // The failed standby is unusable, not merely inactive: in brackets.
+    // (The seed shows -g for Figure 1 only; this follows its rule.)
+    assert_eq!(
+        shown(Mode::Group, &model),
+        seed("itops0    itops0        degraded  10.00s     net0 [net1 net2]")
+    );
 }
 
 #[test]
