@@ -42,6 +42,20 @@ expect_ge() {
     ok "$3 ($1 >= $2)"
 }
 
+# expect_fail_code CODE "ERROR TEXT" CMD...: as expect_fail, and CMD's
+# exit status must be CODE.
+expect_fail_code() {
+    local code=$1 want=$2 out status=0
+    shift 2
+    out=$("$@" 2>&1) || status=$?
+    [ "$status" != 0 ] || fail "'$*' succeeded, expected an error containing '$want'"
+    [ "$status" = "$code" ] || fail "'$*' exited $status, expected $code ($out)"
+    case $out in
+        *"$want"*) ok "'$*' refused (exit $status): $out" ;;
+        *) fail "'$*' failed with '$out', expected '$want'" ;;
+    esac
+}
+
 # expect_error "ERROR TEXT" CMD...: CMD must fail and print exactly ERROR
 # TEXT (all of its output, stdout and stderr).
 expect_error() {

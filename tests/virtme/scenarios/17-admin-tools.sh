@@ -14,19 +14,22 @@ switch sw0 sw-net0 sw-net1 sw-net2 sw-net3 router-sw
 ipmpadm create-ipmp itops0 --group-name web
 expect_eq "$(ipmpadm -j show itops0 | jq -r '.[0].group.name')" web "group name set at creation"
 expect_eq "$(link_json itops0 | jq -r '.flags | index("UP") != null')" true "itops0 is up"
-expect_fail "File exists" ipmpadm create-ipmp itops0
+expect_fail_code 1 "File exists" ipmpadm create-ipmp itops0
 ipmpadm add itops0 net1 net0
 ipmpadm add itops0 net2 --standby
 expect_eq "$(members_of itops0)" "net0 net1 net2" "members added"
 expect_eq "$(kflags net2)" "-s--" "net2 added as a standby"
 ipmpadm create-ipmp itops1
-expect_fail "net0 is a member of the IPMP group itops0; use --force to move it" ipmpadm add itops1 net3 net0
+expect_fail_code 1 "net0 is a member of the IPMP group itops0; use --force to move it" ipmpadm add itops1 net3 net0
 expect_eq "$(members_of itops1)" "" "a refused add changes nothing (net3 not added either)"
-expect_fail "net1 is already in itops0" ipmpadm add itops0 net1
-expect_fail "net3 is not an IPMP interface" ipmpadm add net3 net2
-expect_fail "net3 is not in itops0" ipmpadm remove itops0 net3
+expect_fail_code 1 "net1 is already in itops0" ipmpadm add itops0 net1
+expect_fail_code 1 "net3 is not an IPMP interface" ipmpadm add net3 net2
+expect_fail_code 1 "net3 is not in itops0" ipmpadm remove itops0 net3
 ipmpadm add itops1 net3
-expect_fail "itops1 still has 1 member(s); remove them first or use --force" ipmpadm delete-ipmp itops1
+expect_fail_code 1 "itops1 still has 1 member(s); remove them first or use --force" ipmpadm delete-ipmp itops1
+ipmpadm remove itops1 net3
+expect_eq "$(members_of itops1) $(master_of net3)" " none" "a successful remove: net3 out of itops1"
+ipmpadm add itops1 net3
 ipmpadm add itops1 --force net2
 expect_eq "$(members_of itops1)" "net2 net3" "--force moves a member between groups"
 ipmpadm delete-ipmp --force itops1
@@ -43,19 +46,19 @@ ip addr add 192.168.10.5/24 dev itops0
 for i in 0 1 2; do ip addr add "192.168.10.1$i/24" dev "net$i" noprefixroute; done
 if_mpadm -d net1
 expect_eq "$(kflags net1)" "---O" "if_mpadm -d offlines net1 (no daemon)"
-expect_fail "net1 is already offline" if_mpadm -d net1
+expect_fail_code 1 "net1 is already offline" if_mpadm -d net1
 sw link set sw-net2 down
-expect_fail "cannot offline net0: no other functioning interfaces are in its IPMP group" if_mpadm -d net0
-expect_fail "net0 is not offline" ipmpadm online net0
+expect_fail_code 1 "cannot offline net0: no other functioning interfaces are in its IPMP group" if_mpadm -d net0
+expect_fail_code 1 "net0 is not offline" ipmpadm online net0
 sw link set sw-net2 up
 if_mpadm -r net1
 expect_eq "$(kflags net1)" "----" "if_mpadm -r brings it back"
-expect_fail "eth9: no such interface" if_mpadm -d eth9
-expect_fail "net3 is not in an IPMP group" if_mpadm -d net3
+expect_fail_code 1 "eth9: no such interface" if_mpadm -d eth9
+expect_fail_code 1 "net3 is not in an IPMP group" if_mpadm -d net3
 
 # --- ipmpstat without a daemon ---------------------------------------------------
-expect_fail "ipmpstat: cannot contact in.mpathd -- is IPMP in use?" ipmpstat -t
-expect_fail "ipmpstat: cannot contact in.mpathd -- is IPMP in use?" ipmpstat -p
+expect_fail_code 1 "ipmpstat: cannot contact in.mpathd -- is IPMP in use?" ipmpstat -t
+expect_fail_code 1 "ipmpstat: cannot contact in.mpathd -- is IPMP in use?" ipmpstat -p
 out=$(ipmpstat -g 2>/tmp/err)
 grep -q "warning: cannot contact in.mpathd -- is IPMP in use?; showing the kernel's view" /tmp/err \
     || fail "no warning without the daemon: $(cat /tmp/err)"
@@ -67,14 +70,14 @@ expect_eq "$(ipmpstat -P -o interface,probe -i 2>/dev/null | head -1)" "net0:?" 
 # --- ipmpstat usage errors ---------------------------------------------------------
 for args in "-g -i" "-g -g"; do
     # shellcheck disable=SC2086
-    expect_fail "ipmpstat: only one output format may be specified" ipmpstat $args
+    expect_fail_code 1 "ipmpstat: only one output format may be specified" ipmpstat $args
 done
-expect_fail "ipmpstat: output fields must be specified in parsable mode" ipmpstat -P -g
-expect_fail "ipmpstat: output field \`all' invalid in parsable mode" ipmpstat -P -o all -g
-expect_fail "ipmpstat: no valid output fields" ipmpstat -o foo,bar -g
-expect_fail "ipmpstat: unknown output field: \`foo'" ipmpstat -P -o group,foo -g
-expect_fail "ipmpstat: illegal option -- x" ipmpstat -x
-expect_fail "usage: ipmpstat [-n] [-o <field> [-P]] [-j] -a|-g|-i|-p|-t" ipmpstat
+expect_fail_code 1 "ipmpstat: output fields must be specified in parsable mode" ipmpstat -P -g
+expect_fail_code 1 "ipmpstat: output field \`all' invalid in parsable mode" ipmpstat -P -o all -g
+expect_fail_code 1 "ipmpstat: no valid output fields" ipmpstat -o foo,bar -g
+expect_fail_code 1 "ipmpstat: unknown output field: \`foo'" ipmpstat -P -o group,foo -g
+expect_fail_code 1 "ipmpstat: illegal option -- x" ipmpstat -x
+expect_fail_code 1 "usage: ipmpstat [-n] [-o <field> [-P]] [-j] -a|-g|-i|-p|-t" ipmpstat
 set +e
 ipmpstat -g -i >/dev/null 2>&1; code=$?
 set -e
@@ -121,7 +124,7 @@ jq -e 'select(.interface == "net1") | .target' /tmp/probes.json >/dev/null || fa
 ok "ipmpstat -j -p streams one object per line"
 if_mpadm -d net0
 expect_eq "$(ipmpstat -P -o interface,flags,state -i | grep '^net0')" "net0:-----d-:offline" "offline through the daemon"
-expect_fail "if_mpadm: net0 is already offline" if_mpadm -d net0
+expect_fail_code 1 "if_mpadm: net0 is already offline" if_mpadm -d net0
 if_mpadm -r net0
 wait_for 5 "net0 back" output_is "----" kflags net0
 
@@ -133,5 +136,5 @@ for i in 0 1 2; do
 done
 mpathd_start -f /tmp/mpathd.conf
 sleep 2
-expect_fail "ipmpstat: probe-based failure detection is disabled" ipmpstat -p
+expect_fail_code 1 "ipmpstat: probe-based failure detection is disabled" ipmpstat -p
 expect_eq "$(ipmpstat -P -o fdt,interfaces -g)" ":net1 net0 (net2)" "FDT empty when nothing probes"

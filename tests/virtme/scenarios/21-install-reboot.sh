@@ -82,6 +82,7 @@ test-address net1 192.168.10.11/24
 test-address net2 192.168.10.12/24
 probe-target 192.168.10.1
 EOC
+cp /etc/ipmp/itops0.conf /tmp/written.conf
 echo "FAILURE_DETECTION_TIME=1000" > /etc/default/mpathd
 expect_eq "$(ipmpadm check-config)" "1 file checked, no error" "check-config"
 
@@ -146,15 +147,23 @@ boot
 expect_eq "$(paste -sd';' /tmp/apply.log)" \
     "itops0: created;itops0: net0 added;net0: test address 192.168.10.10/24 added;itops0: net1 added;net1: test address 192.168.10.11/24 added;itops0: net2 added;net2: standby;net2: test address 192.168.10.12/24 added;itops0: up;itops0: address 192.168.10.5/24 added" \
     "what the first apply did"
-expect_eq "$(ipmpstat -P -o interface,active,state -i | sort | paste -sd' ')" \
-    "net0:yes:ok net1:yes:ok net2:no:ok" "activity after boot (Figure 1)"
-[[ $(ipmpstat -P -o interface,flags -i | sed -n 's/^net2://p') == is* ]] ||
-    fail "net2 is not an inactive standby"
-ok "net2 is the inactive standby"
-expect_eq "$(ipmpstat -P -o group,groupname,state,interfaces -g)" \
-    "itops0:itops0:ok:net0 net1 (net2)" "ipmpstat -g after boot"
-expect_eq "$(ipmpstat -P -o interface,mode,targets -t | sort | head -1)" "net0:explicit:192.168.10.1" \
-    "the file's probe target in use"
+# booted WHEN: the state the file describes, checked against the file's
+# own values (Figure 1: net2 the inactive standby).
+booted() {
+    expect_eq "$(ipmpstat -P -o interface,active,state -i | sort | paste -sd' ')" \
+        "net0:yes:ok net1:yes:ok net2:no:ok" "activity $1 (Figure 1)"
+    [[ $(ipmpstat -P -o interface,flags -i | sed -n 's/^net2://p') == is* ]] ||
+        fail "net2 is not an inactive standby $1"
+    ok "net2 is the inactive standby $1"
+    expect_eq "$(ipmpstat -P -o group,groupname,state,interfaces -g)" \
+        "itops0:itops0:ok:net0 net1 (net2)" "ipmpstat -g $1"
+    expect_eq "$(ipmpstat -P -o interface,mode,targets -t | sort | head -1)" "net0:explicit:192.168.10.1" \
+        "the file's probe target in use $1"
+    expect_eq "$(state | tail -n 4 | sed 's/@[^ ]*//' | paste -sd';')" \
+        "itops0 192.168.10.5/24;net0 192.168.10.10/24;net1 192.168.10.11/24;net2 192.168.10.12/24" \
+        "the file's data and test addresses $1"
+}
+booted "after boot"
 before=$(state)
 
 # Idempotent: a second apply changes nothing and says nothing.
@@ -170,6 +179,8 @@ cat /tmp/shown.conf
 cp /tmp/shown.conf /etc/ipmp/itops0.conf
 expect_quiet "applying what show-config printed" ipmpadm apply
 expect_eq "$(ipmpadm show-config itops0)" "$(cat /tmp/shown.conf)" "show-config after apply"
+expect_eq "$(grep -v '^#' /tmp/shown.conf | sort)" "$(grep -v '^#' /tmp/written.conf | sort)" \
+    "show-config says what the file that built the group said"
 
 # An edit converges without disturbing the unchanged members.
 sed -i 's/^standby net2$/member net2/; /net1/d' /etc/ipmp/itops0.conf
@@ -217,8 +228,9 @@ for i in 0 1 2; do ip addr flush dev "net$i"; ip link set "net$i" down; done
 rmmod ipmp
 ok "torn down: no daemon, no group, no addresses, no module"
 boot
+booted "after the reboot"
 after=$(state)
-expect_eq "$after" "$before" "groups, addresses and roles after the reboot"
+expect_eq "$after" "$before" "groups, addresses and roles after the reboot, line for line"
 kill -0 "$MPATHD_PID" || fail "in.mpathd is not running after the reboot"
 ok "in.mpathd running"
 
