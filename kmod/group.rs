@@ -20,7 +20,7 @@ use crate::bindings::raw;
 use crate::flowtab::FlowTable;
 use crate::genl;
 use crate::link;
-use crate::netdev::{ExtAck, NetDev};
+use crate::netdev::{self, ExtAck, NetDev};
 use crate::policy::MAX_MEMBERS;
 use crate::rcu::{RcuBox, RcuGuard};
 use crate::rtnl::{Rtnl, RtnlCell};
@@ -348,7 +348,9 @@ pub(crate) fn add_member(
             return Err(e);
         }
     };
-    pr_info!("{}: {} joined the group\n", group_dev.name(), dev.name());
+    if netdev::net_ratelimit() {
+        pr_info!("{}: {} joined the group\n", group_dev.name(), dev.name());
+    }
     refresh_link_state(ipmp, rtnl);
     genl::notify_member(&added, uapi::EVENT_MEMBER_ADDED, rtnl);
     notify_changed(ipmp, changed & !(1 << id), rtnl);
@@ -400,7 +402,9 @@ fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl<'_>) -> Result {
     if let (Some(id), Some(flows)) = (id, group.flows.read_rtnl(rtnl)) {
         flows.forget_member(id);
     }
-    pr_info!("{}: {} left the group\n", ipmp.netdev().name(), dev.name());
+    if netdev::net_ratelimit() {
+        pr_info!("{}: {} left the group\n", ipmp.netdev().name(), dev.name());
+    }
     Ok(())
 }
 

@@ -317,6 +317,16 @@ impl fmt::Display for DevName {
 
 use core::fmt::Write as _;
 
+/// Whether a networking message may be printed now: the kernel's shared
+/// `net_ratelimit()` (a burst of 10 every 5 s, then "N callbacks
+/// suppressed"), so that a churn of members cannot flood the kernel log.
+pub(crate) fn net_ratelimit() -> bool {
+    // SAFETY: `net_ratelimit` takes no arguments and only updates the
+    // kernel's own rate-limit state, under its own lock; it may be called
+    // from any context.
+    unsafe { raw::net_ratelimit() != 0 }
+}
+
 /// The extended-ACK of a netlink request, for error messages that
 /// `ip` prints after "Error:". May be absent (null) for in-kernel callers.
 pub(crate) struct ExtAck(*mut raw::netlink_ext_ack);
