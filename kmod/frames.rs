@@ -266,6 +266,12 @@ pub enum Arrival {
     Multi,
     /// Unicast to another MAC.
     ToOther,
+    /// Broadcast or multicast that the group itself sent (its source MAC
+    /// is a member's or the group's), flooded back by the switch to
+    /// another member. The group must not hear its own announcements: an
+    /// unsolicited neighbour advertisement coming back would be taken for
+    /// another host claiming the address (a DAD failure while tentative).
+    Reflected,
 }
 
 /// Where a received frame goes.
@@ -282,7 +288,8 @@ pub enum RxVerdict {
 /// The receive rule: traffic for the member's own addresses goes to the
 /// member whatever its state; an inactive member delivers nothing else;
 /// an active one delivers unicast for the group, and broadcast/multicast
-/// only if it is the family's nominee (so the group sees it once).
+/// only if it is the family's nominee (so the group sees it once) and the
+/// group did not send it itself.
 pub fn rx_verdict(
     for_member: bool,
     active: bool,
@@ -302,6 +309,7 @@ pub fn rx_verdict(
         Arrival::Multi => RxVerdict::Exact,
         Arrival::ToOther if to_group_mac => RxVerdict::Group,
         Arrival::ToOther => RxVerdict::Member,
+        Arrival::Reflected => RxVerdict::Exact,
     }
 }
 

@@ -16,6 +16,7 @@ use crate::rtnl::{self, Rtnl};
 use crate::table::{Member, MemberTable};
 use crate::uapi::*;
 use core::ffi::c_int;
+use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::sync::Arc;
 use kernel::{error::to_result, prelude::*};
 
@@ -51,6 +52,7 @@ static POLICY: OpsTable<[raw::nla_policy; N_ATTRS]> = OpsTable::new({
     p[A_ADDRESS as usize] = policy(raw::NLA_REJECT, 0);
     p[A_RX_PACKETS as usize] = policy(raw::NLA_REJECT, 0);
     p[A_TX_PACKETS as usize] = policy(raw::NLA_REJECT, 0);
+    p[A_PAD as usize] = policy(raw::NLA_REJECT, 0);
     p
 });
 
@@ -65,7 +67,11 @@ const fn op(
     o.cmd = cmd;
     o.doit = doit;
     o.dumpit = dumpit;
-    o.flags = if admin { raw::GENL_ADMIN_PERM as u8 } else { 0 };
+    o.flags = if admin {
+        raw::GENL_UNS_ADMIN_PERM as u8
+    } else {
+        0
+    };
     o
 }
 
@@ -170,8 +176,21 @@ impl Writer {
         self.put(attr, &v.to_ne_bytes())
     }
 
+    /// A u64, preceded by an `A_PAD` attribute where needed so that its
+    /// payload is 8-byte aligned (`nla_put_u64_64bit()`).
     fn u64(&mut self, attr: u16, v: u64) -> Result {
-        self.put(attr, &v.to_ne_bytes())
+        let bytes = v.to_ne_bytes();
+        // SAFETY: `skb` is a message skb we are filling; `bytes` is valid
+        // for 8 bytes; nla_put_64bit() fails with -EMSGSIZE when it is full.
+        to_result(unsafe {
+            raw::nla_put_64bit(
+                self.skb,
+                c_int::from(attr),
+                8,
+                bytes.as_ptr().cast(),
+                c_int::from(A_PAD),
+            )
+        })
     }
 
     fn addr(&mut self, attr: u16, a: &Addr) -> Result {
@@ -582,6 +601,21 @@ fn ipmp_devices<'s>(net: *mut raw::net, _rtnl: &Rtnl<'s>) -> impl Iterator<Item 
     })
 }
 
+/// Changes of any group's membership, state or bindings, counted (never
+/// 0, which the core takes for "no generation yet").
+static GENERATION: AtomicU32 = AtomicU32::new(1);
+
+/// Something a dump shows changed (under RTNL): dumps in progress are
+/// flagged inconsistent from their next part on.
+pub(crate) fn bump_generation(_rtnl: &Rtnl<'_>) {
+    let next = GENERATION.load(Ordering::Relaxed).wrapping_add(1).max(1);
+    GENERATION.store(next, Ordering::Relaxed);
+}
+
+fn generation(_rtnl: &Rtnl<'_>) -> u32 {
+    GENERATION.load(Ordering::Relaxed)
+}
+
 /// Runs a dump: `emit` adds objects through `put`, which returns false
 /// once the skb is full; `args` keeps the position between calls.
 ///
@@ -597,7 +631,14 @@ unsafe fn dumpit(
     // SAFETY: `args` is the callback's `long args[6]`, ours between calls.
     let args = unsafe { core::slice::from_raw_parts_mut(args, 2) };
     let mut dump = Dump { skb, cb, args };
-    rtnl::with_lock(|rtnl| emit(&mut dump, net, rtnl));
+    rtnl::with_lock(|rtnl| {
+        // Under RTNL, which every change of the generation holds: a part
+        // of the dump made at another generation than the previous part
+        // is flagged NLM_F_DUMP_INTR, and the reader dumps again.
+        // SAFETY: valid callback of the running dump.
+        unsafe { raw::ipmp_dump_set_seq(cb, generation(rtnl)) };
+        emit(&mut dump, net, rtnl)
+    });
     // SAFETY: valid skb.
     unsafe { raw::ipmp_skb_len(skb) }
 }
@@ -616,6 +657,8 @@ impl Dump<'_> {
         if hdr.is_null() {
             return false;
         }
+        // SAFETY: `hdr` was just put into this dump's skb.
+        unsafe { raw::ipmp_genl_dump_check_consistent(self.cb, hdr) };
         if fill(&mut Writer { skb: self.skb }).is_err() {
             // SAFETY: `hdr` belongs to this skb; drops the partial object.
             unsafe { raw::ipmp_genlmsg_cancel(self.skb, hdr) };

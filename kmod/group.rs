@@ -20,15 +20,16 @@ use crate::bindings::raw;
 use crate::flowtab::FlowTable;
 use crate::genl;
 use crate::link;
-use crate::netdev::{self, ExtAck, NetDev};
+use crate::netdev::{self, ExtAck, LinkSpeed, NetDev};
 use crate::policy::MAX_MEMBERS;
 use crate::rcu::{RcuBox, RcuGuard};
 use crate::rtnl::{Rtnl, RtnlCell};
 use crate::rx;
+use crate::rxfilter;
 use crate::table::{Member, MemberTable};
 use crate::uapi;
 use crate::work::GroupWork;
-use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
 use kernel::{prelude::*, sync::Arc};
 
 /// Default MTU ceiling of a group without members.
@@ -51,6 +52,14 @@ pub(crate) struct Group {
     /// How many times, and how many ms apart, a moved address is announced.
     announce_count: AtomicU32,
     announce_interval_ms: AtomicU32,
+    /// The MTU an administrator set on the group (`ip link set itops0
+    /// mtu N`), kept across member events as a ceiling; 0: follow the
+    /// smallest member MTU. Under RTNL.
+    admin_mtu: AtomicU32,
+    /// Set while the group itself changes its MTU (to follow its
+    /// members), so that `ndo_change_mtu` can tell that from an
+    /// administrator's request. Under RTNL.
+    following_mtu: AtomicBool,
     /// Address syncing and announcements.
     pub(crate) work: GroupWork,
 }
@@ -66,6 +75,8 @@ impl Group {
             name: RtnlCell::new(([0; uapi::GROUP_NAME_MAX], 0)),
             announce_count: AtomicU32::new(uapi::ANNOUNCE_COUNT_DEFAULT),
             announce_interval_ms: AtomicU32::new(uapi::ANNOUNCE_INTERVAL_DEFAULT),
+            admin_mtu: AtomicU32::new(0),
+            following_mtu: AtomicBool::new(false),
             work: GroupWork::new(),
         }
     }
@@ -78,11 +89,13 @@ impl Group {
         *self.spare.get_mut(rtnl) = Some(spare);
         let _ = self.members.replace(Some(published), rtnl);
         let _ = self.flows.replace(Some(flows), rtnl);
+        genl::bump_generation(rtnl);
         Ok(())
     }
 
     /// Frees the tables (`ndo_uninit`, after every member was released).
     pub(crate) fn destroy(&self, rtnl: &mut Rtnl<'_>) {
+        genl::bump_generation(rtnl);
         drop(self.members.replace(None, rtnl));
         drop(self.spare.get_mut(rtnl).take());
         drop(self.flows.replace(None, rtnl));
@@ -111,6 +124,7 @@ impl Group {
 
     /// Sets the group name (at most `uapi::GROUP_NAME_MAX` bytes).
     pub(crate) fn set_name(&self, new: &[u8], rtnl: &mut Rtnl<'_>) {
+        genl::bump_generation(rtnl);
         let (name, len) = self.name.get_mut(rtnl);
         let n = new.len().min(name.len());
         if let (Some(dst), Some(src)) = (name.get_mut(..n), new.get(..n)) {
@@ -185,6 +199,7 @@ impl Group {
                 }
             }
         }
+        genl::bump_generation(rtnl);
         let mut old = self.members.replace(Some(next), rtnl);
         if let Some(old) = old.as_mut() {
             // Readers are gone (grace period in `replace`); this drops the
@@ -339,15 +354,27 @@ pub(crate) fn add_member(
         unregister_handler(dev, handler_ref, rtnl);
         return Err(e);
     }
+    if let Err(e) = rxfilter::join_flags(ipmp, &member, rtnl) {
+        extack.set(format_args!(
+            "{}: cannot take {}'s promiscuous/all-multicast state",
+            dev.name(),
+            group_dev.name()
+        ));
+        dev.unlink_master(group_dev, rtnl);
+        unregister_handler(dev, handler_ref, rtnl);
+        return Err(e);
+    }
     let added = member.clone();
     let changed = match ipmp.group().update(rtnl, |t| t.push(member)) {
         Ok(changed) => changed,
         Err(e) => {
+            rxfilter::leave(ipmp, &added, rtnl);
             dev.unlink_master(group_dev, rtnl);
             unregister_handler(dev, handler_ref, rtnl);
             return Err(e);
         }
     };
+    rxfilter::join_lists(ipmp, &added);
     if netdev::net_ratelimit() {
         pr_info!("{}: {} joined the group\n", group_dev.name(), dev.name());
     }
@@ -390,10 +417,13 @@ fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl<'_>) -> Result {
         id = t.remove(dev);
         Ok(())
     })?;
-    if let Some(m) = leaving {
-        genl::notify_member(&m, uapi::EVENT_MEMBER_REMOVED, rtnl);
+    if let Some(m) = &leaving {
+        genl::notify_member(m, uapi::EVENT_MEMBER_REMOVED, rtnl);
     }
     notify_changed(ipmp, changed, rtnl);
+    if let Some(m) = &leaving {
+        rxfilter::leave(ipmp, m, rtnl);
+    }
     dev.unlink_master(ipmp.netdev(), rtnl);
     unregister_handler(dev, handler_ref, rtnl);
     // Its id may be reused by the next member, which must start without
@@ -487,29 +517,67 @@ fn notify_changed(ipmp: &IpmpDev, ids: u32, rtnl: &Rtnl<'_>) {
 }
 
 /// Recomputes what the group device derives from its members: carrier
-/// (on while any member is active) and MTU (the smallest member MTU, also
-/// the ceiling for `ip link set itops0 mtu`).
+/// (on while any member is active) and MTU: the smallest member MTU (also
+/// the ceiling for `ip link set itops0 mtu`), or the administrator's MTU
+/// if that is smaller.
 pub(crate) fn refresh_link_state(ipmp: &IpmpDev, rtnl: &Rtnl<'_>) {
     let group_dev = ipmp.netdev();
-    let table = ipmp.group().members_rtnl(rtnl);
+    let group = ipmp.group();
+    let table = group.members_rtnl(rtnl);
     let carrier = table.is_some_and(|t| !t.active_ids().is_empty());
     group_dev.set_carrier(carrier);
 
     let min_mtu = table.and_then(|t| t.iter().map(|m| m.dev().mtu()).min());
-    match min_mtu {
-        Some(mtu) => {
-            group_dev.set_max_mtu(mtu, rtnl);
-            if group_dev.mtu() != mtu {
-                if let Err(e) = group_dev.set_mtu(mtu, rtnl) {
-                    pr_warn!(
-                        "{}: cannot follow member MTU {}: {:?}\n",
-                        group_dev.name(),
-                        mtu,
-                        e
-                    );
-                }
-            }
+    let ceiling = min_mtu.unwrap_or(MAX_MTU_NO_MEMBERS);
+    group_dev.set_max_mtu(ceiling, rtnl);
+    let admin = group.admin_mtu.load(Ordering::Relaxed);
+    let mtu = match (min_mtu, admin) {
+        (Some(min), 0) => min,
+        (_, admin) if admin != 0 => admin.min(ceiling),
+        _ => return,
+    };
+    if group_dev.mtu() != mtu {
+        group.following_mtu.store(true, Ordering::Relaxed);
+        let result = group_dev.set_mtu(mtu, rtnl);
+        group.following_mtu.store(false, Ordering::Relaxed);
+        if let Err(e) = result {
+            pr_warn!(
+                "{}: cannot follow member MTU {}: {:?}\n",
+                group_dev.name(),
+                mtu,
+                e
+            );
         }
-        None => group_dev.set_max_mtu(MAX_MTU_NO_MEMBERS, rtnl),
     }
+}
+
+/// `ndo_change_mtu`: `mtu` passed the core's checks (at most the smallest
+/// member MTU). An administrator's MTU is kept as a ceiling across member
+/// events; setting the ceiling itself means "follow the members" again.
+pub(crate) fn change_mtu(ipmp: &IpmpDev, mtu: u32, rtnl: &Rtnl<'_>) {
+    let group = ipmp.group();
+    if !group.following_mtu.load(Ordering::Relaxed) {
+        let members_min = group
+            .members_rtnl(rtnl)
+            .and_then(|t| t.iter().map(|m| m.dev().mtu()).min());
+        let ceiling = members_min.unwrap_or(MAX_MTU_NO_MEMBERS);
+        let admin = if mtu >= ceiling { 0 } else { mtu };
+        group.admin_mtu.store(admin, Ordering::Relaxed);
+    }
+    ipmp.netdev().write_mtu(mtu, rtnl);
+}
+
+/// What `ethtool itops0` reports: the sum of the speeds of the active
+/// members whose speed is known, full duplex only if all of them are;
+/// `None` without such a member.
+pub(crate) fn link_speed(ipmp: &IpmpDev, rtnl: &Rtnl<'_>) -> Option<LinkSpeed> {
+    let table = ipmp.group().members_rtnl(rtnl)?;
+    table
+        .iter()
+        .filter(|m| table.is_active(m.id()))
+        .filter_map(|m| m.dev().link_speed(rtnl))
+        .reduce(|sum, link| LinkSpeed {
+            speed_mbps: sum.speed_mbps.saturating_add(link.speed_mbps),
+            full_duplex: sum.full_duplex && link.full_duplex,
+        })
 }

@@ -8,8 +8,10 @@
 //!
 //! Layout: `link` (link kind and device ops), `group` (membership and
 //! publication of the RCU member table), `table` (members, active set,
-//! nominees), `xmit`/`rx` (fast path), `notifier` (member device events);
-//! pure logic shared with userspace tests: `policy`, `flowtab`, `frames`,
+//! nominees), `xmit`/`rx` (fast path), `notifier` (member device
+//! events), `rxfilter` (the group's receive filter on its members),
+//! `upper` (devices stacked on a group), `ethtool`; pure
+//! logic shared with userspace tests: `policy`, `flowtab`, `frames`,
 //! `uapi`; the thin safe layer over the raw `bindings`: `netdev`, `skb`,
 //! `rcu`, `rtnl`.
 
@@ -18,6 +20,7 @@ use kernel::prelude::*;
 #[allow(unreachable_pub)]
 mod binding;
 mod bindings;
+mod ethtool;
 #[allow(unreachable_pub)]
 mod flowtab;
 #[allow(unreachable_pub)]
@@ -32,10 +35,12 @@ mod policy;
 mod rcu;
 mod rtnl;
 mod rx;
+mod rxfilter;
 mod skb;
 mod table;
 #[allow(unreachable_pub, dead_code)]
 mod uapi;
+mod upper;
 mod work;
 mod xmit;
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* See ipmp_helpers.h: one-line wrappers of static-inline kernel helpers. */
 #include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/rcupdate.h>
 #include <linux/rtnetlink.h>
@@ -19,7 +20,9 @@ void *ipmp_netdev_priv(const struct net_device *dev)
 /*
  * Bitfields: lockless transmit, no qdisc (members have their own), per-CPU
  * tstats allocated by the core, and no moving to another namespace (the
- * members would stay behind), as for bonding.
+ * members would stay behind), as for bonding. IFF_UNICAST_FLT: secondary
+ * unicast addresses are passed on to the members' filters (ndo_set_rx_mode)
+ * instead of making the group promiscuous.
  */
 /*
  * What the group device offers the stack: scatter-gather, any checksum
@@ -31,14 +34,23 @@ void *ipmp_netdev_priv(const struct net_device *dev)
  */
 #define IPMP_FEATURES (NETIF_F_HW_CSUM | NETIF_F_SG | NETIF_F_FRAGLIST | \
 		       NETIF_F_GSO_SOFTWARE | NETIF_F_HIGHDMA)
+/*
+ * VLANs on the group: tags travel out of band (a member without tag
+ * offload gets them inserted by the core), so the group's frame rewrites
+ * see untagged frames; VLAN ids are passed on to the members' filters
+ * (ndo_vlan_rx_add_vid).
+ */
+#define IPMP_VLAN_FEATURES (NETIF_F_HW_VLAN_CTAG_TX | NETIF_F_HW_VLAN_CTAG_RX | \
+			    NETIF_F_HW_VLAN_CTAG_FILTER | NETIF_F_HW_VLAN_STAG_TX | \
+			    NETIF_F_HW_VLAN_STAG_RX | NETIF_F_HW_VLAN_STAG_FILTER)
 
 void ipmp_netdev_setup_bits(struct net_device *dev)
 {
 	dev->hw_features = IPMP_FEATURES;
-	dev->features |= IPMP_FEATURES;
+	dev->features |= IPMP_FEATURES | IPMP_VLAN_FEATURES;
 	dev->vlan_features = IPMP_FEATURES;
 	dev->lltx = true;
-	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->priv_flags |= IFF_NO_QUEUE | IFF_UNICAST_FLT;
 	dev->netns_immutable = true;
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
 }
@@ -63,9 +75,55 @@ struct net_device *ipmp_notifier_info_to_dev(void *info)
 	return netdev_notifier_info_to_dev(info);
 }
 
+struct netlink_ext_ack *ipmp_notifier_info_extack(void *info)
+{
+	return netdev_notifier_info_to_extack(info);
+}
+
+/* NETDEV_PRECHANGEUPPER/CHANGEUPPER: the upper device, and whether it is
+ * being linked (or unlinked). */
+struct net_device *ipmp_changeupper_upper(void *info, bool *linking)
+{
+	struct netdev_notifier_changeupper_info *cu = info;
+
+	*linking = cu->linking;
+	return cu->upper_dev;
+}
+
 void ipmp_assert_rtnl(void)
 {
 	ASSERT_RTNL();
+}
+
+/* VLAN ids (stubs when the kernel has no 802.1Q support). */
+int ipmp_vlan_vid_add(struct net_device *dev, __be16 proto, u16 vid)
+{
+	return vlan_vid_add(dev, proto, vid);
+}
+
+void ipmp_vlan_vid_del(struct net_device *dev, __be16 proto, u16 vid)
+{
+	vlan_vid_del(dev, proto, vid);
+}
+
+int ipmp_vlan_vids_add_by_dev(struct net_device *dev, const struct net_device *by_dev)
+{
+	return vlan_vids_add_by_dev(dev, by_dev);
+}
+
+void ipmp_vlan_vids_del_by_dev(struct net_device *dev, const struct net_device *by_dev)
+{
+	vlan_vids_del_by_dev(dev, by_dev);
+}
+
+void ipmp_netif_addr_lock_bh(struct net_device *dev)
+{
+	netif_addr_lock_bh(dev);
+}
+
+void ipmp_netif_addr_unlock_bh(struct net_device *dev)
+{
+	netif_addr_unlock_bh(dev);
 }
 
 int ipmp_nla_len(const struct nlattr *nla)
@@ -195,6 +253,13 @@ int ipmp_skb_ensure_writable(struct sk_buff *skb, unsigned int len)
 }
 
 /* Is @addr one of @dev's own IPv4 addresses? Caller holds RCU. */
+/* The head of dev's upper-device list: where netdev_upper_get_next_dev_rcu()
+ * starts (netdev_for_each_upper_dev_rcu). */
+struct list_head *ipmp_upper_list(struct net_device *dev)
+{
+	return &dev->adj_list.upper;
+}
+
 bool ipmp_dev_has_addr4(struct net_device *dev, __be32 addr)
 {
 	const struct in_device *in_dev = __in_dev_get_rcu(dev);
@@ -297,6 +362,17 @@ struct net *ipmp_genl_info_net(const struct genl_info *info)
 struct net *ipmp_dump_net(const struct netlink_callback *cb)
 {
 	return sock_net(cb->skb->sk);
+}
+
+/* The generation a dump is consistent with (NLM_F_DUMP_INTR otherwise). */
+void ipmp_dump_set_seq(struct netlink_callback *cb, unsigned int seq)
+{
+	cb->seq = seq;
+}
+
+void ipmp_genl_dump_check_consistent(struct netlink_callback *cb, void *hdr)
+{
+	genl_dump_check_consistent(cb, hdr);
 }
 
 long *ipmp_dump_args(struct netlink_callback *cb)

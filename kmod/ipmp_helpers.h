@@ -19,8 +19,16 @@ bool ipmp_netif_running(const struct net_device *dev);
 bool ipmp_netif_carrier_ok(const struct net_device *dev);
 void ipmp_eth_hw_addr_random(struct net_device *dev);
 struct net_device *ipmp_notifier_info_to_dev(void *info);
+struct netlink_ext_ack *ipmp_notifier_info_extack(void *info);
+struct net_device *ipmp_changeupper_upper(void *info, bool *linking);
 void ipmp_assert_rtnl(void);
 int ipmp_nla_len(const struct nlattr *nla);
+void ipmp_netif_addr_lock_bh(struct net_device *dev);
+int ipmp_vlan_vid_add(struct net_device *dev, __be16 proto, u16 vid);
+void ipmp_vlan_vid_del(struct net_device *dev, __be16 proto, u16 vid);
+int ipmp_vlan_vids_add_by_dev(struct net_device *dev, const struct net_device *by_dev);
+void ipmp_vlan_vids_del_by_dev(struct net_device *dev, const struct net_device *by_dev);
+void ipmp_netif_addr_unlock_bh(struct net_device *dev);
 const void *ipmp_nla_data(const struct nlattr *nla);
 
 void ipmp_rcu_read_lock(void);
@@ -50,6 +58,7 @@ void ipmp_skb_set_pkt_type(struct sk_buff *skb, u8 type);
 int ipmp_skb_ensure_writable(struct sk_buff *skb, unsigned int len);
 
 bool ipmp_dev_has_addr4(struct net_device *dev, __be32 addr);
+struct list_head *ipmp_upper_list(struct net_device *dev);
 bool ipmp_dev_has_addr6(struct net_device *dev, const struct in6_addr *addr);
 u32 ipmp_now_secs(void);
 
@@ -72,6 +81,8 @@ int ipmp_skb_len(const struct sk_buff *skb);
 struct net *ipmp_genl_info_net(const struct genl_info *info);
 struct net *ipmp_dump_net(const struct netlink_callback *cb);
 long *ipmp_dump_args(struct netlink_callback *cb);
+void ipmp_dump_set_seq(struct netlink_callback *cb, unsigned int seq);
+void ipmp_genl_dump_check_consistent(struct netlink_callback *cb, void *hdr);
 struct nlattr **ipmp_dump_attrs(struct netlink_callback *cb);
 struct net *ipmp_dev_net(const struct net_device *dev);
 struct net_device *ipmp_first_netdev(struct net *net);

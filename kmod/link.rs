@@ -5,13 +5,17 @@
 //! Every adapter runs in a context the kernel documents: `setup` from
 //! `alloc_netdev()` (RTNL held for rtnetlink-created devices, device not
 //! yet registered), `ndo_init`/`ndo_uninit`/`ndo_add_slave`/`ndo_del_slave`
-//! under RTNL, `ndo_start_xmit` in softirq or process context with BHs off
+//! under RTNL, `ndo_change_rx_flags` under RTNL, `ndo_set_rx_mode` with
+//! the device's address-list lock held (BHs off, RTNL not always held),
+//! `ndo_start_xmit` in softirq or process context with BHs off
 //! and under `rcu_read_lock_bh()`.
 
 use crate::bindings::raw;
+use crate::ethtool;
 use crate::group::{self, Group, IpmpDev};
-use crate::netdev::{ExtAck, NetDev, ETH_ALEN};
+use crate::netdev::{AddrListsLocked, ExtAck, NetDev, ETH_ALEN};
 use crate::rtnl::Rtnl;
+use crate::rxfilter;
 use crate::skb::SkBuff;
 use crate::xmit;
 use core::{cell::UnsafeCell, ffi::c_int};
@@ -47,6 +51,11 @@ static NETDEV_OPS: OpsTable<raw::net_device_ops> = OpsTable::new(raw::net_device
     ndo_del_slave: Some(ndo_del_slave),
     ndo_get_stats64: Some(raw::dev_get_tstats64),
     ndo_set_mac_address: Some(raw::eth_mac_addr),
+    ndo_set_rx_mode: Some(ndo_set_rx_mode),
+    ndo_change_mtu: Some(ndo_change_mtu),
+    ndo_vlan_rx_add_vid: Some(ndo_vlan_rx_add_vid),
+    ndo_vlan_rx_kill_vid: Some(ndo_vlan_rx_kill_vid),
+    ndo_change_rx_flags: Some(ndo_change_rx_flags),
     ndo_validate_addr: Some(raw::eth_validate_addr),
     // SAFETY: all-zero is the valid "no callback" value for every other
     // field (NULL function pointers).
@@ -100,6 +109,7 @@ unsafe extern "C" fn setup(dev: *mut raw::net_device) {
     unsafe {
         raw::ether_setup(dev);
         (*dev).netdev_ops = NETDEV_OPS.as_ptr();
+        (*dev).ethtool_ops = ethtool::ops();
         (*dev).needs_free_netdev = true;
         (*dev).flags |= raw::net_device_flags_IFF_MASTER;
         (*dev).max_mtu = 65535;
@@ -257,4 +267,83 @@ unsafe extern "C" fn ndo_start_xmit(
         xmit::transmit(unsafe { IpmpDev::from_raw(dev) }, skb);
     }
     raw::netdev_tx_NETDEV_TX_OK
+}
+
+/// Kernel callback.
+///
+/// # Safety
+/// Only `__dev_set_rx_mode()` calls this, on a live ipmp device, with the
+/// device's address-list lock held.
+unsafe extern "C" fn ndo_set_rx_mode(dev: *mut raw::net_device) {
+    // SAFETY: our live device, its address-list lock held by the core for
+    // the whole call (dev_set_rx_mode(), dev_uc_add() and the like take it
+    // around __dev_set_rx_mode()).
+    let (ipmp, locked) = unsafe {
+        (
+            IpmpDev::from_raw(dev),
+            AddrListsLocked::assume_held(NetDev::from_raw(dev)),
+        )
+    };
+    rxfilter::set_rx_mode(ipmp, &locked);
+}
+
+/// Kernel callback.
+///
+/// # Safety
+/// Only `dev_change_rx_flags()` calls this, under RTNL, on a live ipmp
+/// device whose flags already have their new value.
+unsafe extern "C" fn ndo_change_rx_flags(dev: *mut raw::net_device, _change: c_int) {
+    // SAFETY: __dev_set_promiscuity() and __dev_set_allmulti() assert RTNL
+    // before calling this on our live device.
+    unsafe {
+        with_rtnl(dev, |ipmp, rtnl| {
+            rxfilter::change_rx_flags(ipmp, rtnl);
+            Ok(())
+        })
+    };
+}
+
+/// Kernel callback.
+///
+/// # Safety
+/// Only `__dev_set_mtu()` calls this, under RTNL, on a live ipmp device,
+/// with an MTU within the device's min/max.
+unsafe extern "C" fn ndo_change_mtu(dev: *mut raw::net_device, new_mtu: c_int) -> c_int {
+    let Ok(mtu) = u32::try_from(new_mtu) else {
+        return EINVAL.to_errno();
+    };
+    // SAFETY: our live device; dev_set_mtu() runs under RTNL (asserted by
+    // its callers). The group's own MTU changes come through here too,
+    // from a path that holds a shared `&Rtnl`: this token is only lent out
+    // shared, so no exclusive borrow of RTNL-guarded data can overlap.
+    let (ipmp, rtnl) = unsafe { (IpmpDev::from_raw(dev), Rtnl::assume_held()) };
+    group::change_mtu(ipmp, mtu, &rtnl);
+    0
+}
+
+/// Kernel callback.
+///
+/// # Safety
+/// Only `vlan_vid_add()` calls this, under RTNL, on a live ipmp device.
+unsafe extern "C" fn ndo_vlan_rx_add_vid(dev: *mut raw::net_device, proto: u16, vid: u16) -> c_int {
+    // SAFETY: vlan_vid_add() asserts RTNL; our live device.
+    unsafe { with_rtnl(dev, |ipmp, rtnl| rxfilter::add_vid(ipmp, proto, vid, rtnl)) }
+}
+
+/// Kernel callback.
+///
+/// # Safety
+/// Only `vlan_vid_del()` calls this, under RTNL, on a live ipmp device.
+unsafe extern "C" fn ndo_vlan_rx_kill_vid(
+    dev: *mut raw::net_device,
+    proto: u16,
+    vid: u16,
+) -> c_int {
+    // SAFETY: vlan_vid_del() asserts RTNL; our live device.
+    unsafe {
+        with_rtnl(dev, |ipmp, rtnl| {
+            rxfilter::kill_vid(ipmp, proto, vid, rtnl);
+            Ok(())
+        })
+    }
 }

@@ -6,9 +6,10 @@
 //! in its signature or in the type's invariants.
 
 use crate::bindings::raw;
+use crate::rcu::RcuGuard;
 use crate::rtnl::Rtnl;
-use core::{ffi::c_void, fmt, ptr::addr_of};
-use kernel::{error::to_result, prelude::*, types::Opaque};
+use core::{ffi::c_void, fmt, marker::PhantomData, ptr::addr_of};
+use kernel::{error::to_result, prelude::*, str::CStr, types::Opaque};
 
 /// Length of an Ethernet hardware address.
 pub(crate) const ETH_ALEN: usize = 6;
@@ -96,6 +97,40 @@ impl NetDev {
         unsafe { (*self.as_raw()).addr_len }
     }
 
+    /// The `rtnl_link_ops` kind (`bridge`, `macvlan`, `vlan`...), empty
+    /// for a device without one (a physical NIC).
+    pub(crate) fn kind(&self) -> &[u8] {
+        // SAFETY: live device; `rtnl_link_ops` is set before registration
+        // and never changes afterwards; when set, it is a static table of
+        // a loaded module (which cannot unload while it has devices),
+        // whose `kind` is a NUL-terminated static string.
+        unsafe {
+            let ops = (*self.as_raw()).rtnl_link_ops;
+            if ops.is_null() || (*ops).kind.is_null() {
+                return &[];
+            }
+            CStr::from_char_ptr((*ops).kind).as_bytes()
+        }
+    }
+
+    /// The link speed in Mb/s and whether it is full duplex, as the
+    /// driver reports them to ethtool; `None` if unknown.
+    pub(crate) fn link_speed(&self, _rtnl: &Rtnl<'_>) -> Option<LinkSpeed> {
+        // SAFETY: all-zero is a valid `ethtool_link_ksettings` (plain C
+        // data: integers and bitmaps).
+        let mut ks: raw::ethtool_link_ksettings = unsafe { core::mem::zeroed() };
+        // SAFETY: live device, RTNL held as the function asserts; `ks` is
+        // ours for the call.
+        if unsafe { raw::__ethtool_get_link_ksettings(self.as_raw(), &mut ks) } != 0 {
+            return None;
+        }
+        let speed = ks.base.speed;
+        (speed != 0 && speed != raw::SPEED_UNKNOWN as u32).then_some(LinkSpeed {
+            speed_mbps: speed,
+            full_duplex: u32::from(ks.base.duplex) == raw::DUPLEX_FULL,
+        })
+    }
+
     /// Whether this is an Ethernet device (type and address length).
     pub(crate) fn is_ethernet(&self) -> bool {
         self.link_type() == raw::ARPHRD_ETHER as u16 && usize::from(self.addr_len()) == ETH_ALEN
@@ -154,6 +189,13 @@ impl NetDev {
         // SAFETY: live device; `max_mtu` is read by dev_set_mtu() under
         // RTNL, which we hold.
         unsafe { (*self.as_raw()).max_mtu = max };
+    }
+
+    /// Stores the MTU (`WRITE_ONCE(dev->mtu, mtu)`), for `ndo_change_mtu`.
+    pub(crate) fn write_mtu(&self, mtu: u32, _rtnl: &Rtnl<'_>) {
+        // SAFETY: live device; the MTU changes under RTNL (held), and
+        // lockless readers read it once (READ_ONCE).
+        unsafe { core::ptr::addr_of_mut!((*self.as_raw()).mtu).write_volatile(mtu) };
     }
 
     /// `dev_set_mtu()`: validates against min/max and notifies.
@@ -251,6 +293,28 @@ impl NetDev {
         unsafe { raw::ipmp_dev_has_addr4(self.as_raw(), u32::from_ne_bytes(addr)) }
     }
 
+    /// Whether `addr` is an IPv4 address of a VLAN device stacked directly
+    /// on this one.
+    pub(crate) fn vlan_has_ipv4_addr(&self, addr: [u8; 4], _rcu: &RcuGuard) -> bool {
+        let dev = self.as_raw();
+        // SAFETY: live device; the list head lives in it.
+        let mut iter = unsafe { raw::ipmp_upper_list(dev) };
+        loop {
+            // SAFETY: live device, under RCU (the guard) as the function
+            // requires; `iter` is its list head or the position it returned.
+            let upper = unsafe { raw::netdev_upper_get_next_dev_rcu(dev, &mut iter) };
+            if upper.is_null() {
+                return false;
+            }
+            // SAFETY: an upper device found under RCU is not freed before
+            // the read-side section ends, which outlives this borrow.
+            let upper = unsafe { NetDev::from_raw(upper) };
+            if upper.kind() == b"vlan" && upper.has_ipv4_addr(addr) {
+                return true;
+            }
+        }
+    }
+
     /// Whether `addr` is one of this device's IPv6 addresses, of any
     /// scope, tentative ones included.
     pub(crate) fn has_ipv6_addr(&self, addr: &[u8; 16]) -> bool {
@@ -267,6 +331,86 @@ impl NetDev {
         // SAFETY: live device; `stats` is a valid buffer the call fills.
         unsafe { raw::dev_get_stats(self.as_raw(), &mut stats) };
         (stats.rx_packets, stats.tx_packets)
+    }
+
+    /// Changes the device's promiscuity count by `inc` (+1 or -1;
+    /// `dev_set_promiscuity()`): the device is promiscuous while the count
+    /// is above zero.
+    pub(crate) fn change_promiscuity(&self, inc: i32, _rtnl: &Rtnl<'_>) -> Result {
+        // SAFETY: live device, RTNL held as the function requires.
+        to_result(unsafe { raw::dev_set_promiscuity(self.as_raw(), inc) })
+    }
+
+    /// Changes the device's all-multicast count by `inc`
+    /// (`dev_set_allmulti()`).
+    pub(crate) fn change_allmulti(&self, inc: i32, _rtnl: &Rtnl<'_>) -> Result {
+        // SAFETY: live device, RTNL held as the function requires.
+        to_result(unsafe { raw::dev_set_allmulti(self.as_raw(), inc) })
+    }
+
+    /// Runs `f` with this device's address-list lock held
+    /// (`netif_addr_lock_bh()`; bottom halves off meanwhile, so `f` must
+    /// not sleep).
+    pub(crate) fn with_addr_lists_locked<R>(&self, f: impl FnOnce(&AddrListsLocked<'_>) -> R) -> R {
+        // SAFETY: live device; the lock is released below, after `f`,
+        // which only borrows the evidence.
+        unsafe { raw::ipmp_netif_addr_lock_bh(self.as_raw()) };
+        // SAFETY: the lock was just taken and is held until the unlock.
+        let result = f(&unsafe { AddrListsLocked::assume_held(self) });
+        // SAFETY: paired with the lock above.
+        unsafe { raw::ipmp_netif_addr_unlock_bh(self.as_raw()) };
+        result
+    }
+
+    /// Adds the unicast and multicast addresses of the locked upper
+    /// device to this device's lists (each counted once per upper device,
+    /// `dev_uc_sync_multiple()`/`dev_mc_sync_multiple()`), and removes
+    /// those the upper device dropped since the last sync. The driver
+    /// programs its receive filter from the result.
+    pub(crate) fn sync_addr_lists_from(&self, upper: &AddrListsLocked<'_>) -> Result {
+        // SAFETY: both devices live; the upper device's address lock is
+        // held (the evidence), as both functions require of `from`; they
+        // take this device's lock themselves, nested per device level.
+        to_result(unsafe { raw::dev_uc_sync_multiple(self.as_raw(), upper.dev.as_raw()) })?;
+        // SAFETY: as above.
+        to_result(unsafe { raw::dev_mc_sync_multiple(self.as_raw(), upper.dev.as_raw()) })
+    }
+
+    /// Adds VLAN `vid` of ethertype `proto` (network order) to this
+    /// device's VLAN filter (`vlan_vid_add()`; counted per user).
+    pub(crate) fn vlan_vid_add(&self, proto: u16, vid: u16, _rtnl: &Rtnl<'_>) -> Result {
+        // SAFETY: live device, RTNL held as the function requires.
+        to_result(unsafe { raw::ipmp_vlan_vid_add(self.as_raw(), proto, vid) })
+    }
+
+    /// Drops one use of VLAN `vid` from this device's filter.
+    pub(crate) fn vlan_vid_del(&self, proto: u16, vid: u16, _rtnl: &Rtnl<'_>) {
+        // SAFETY: live device, RTNL held as the function requires.
+        unsafe { raw::ipmp_vlan_vid_del(self.as_raw(), proto, vid) }
+    }
+
+    /// Adds every VLAN id of `upper`'s filter to this device's.
+    pub(crate) fn vlan_vids_add_from(&self, upper: &NetDev, _rtnl: &Rtnl<'_>) -> Result {
+        // SAFETY: both devices live, RTNL held as the function requires.
+        to_result(unsafe { raw::ipmp_vlan_vids_add_by_dev(self.as_raw(), upper.as_raw()) })
+    }
+
+    /// Drops from this device's filter one use of each of `upper`'s VLAN
+    /// ids.
+    pub(crate) fn vlan_vids_del_from(&self, upper: &NetDev, _rtnl: &Rtnl<'_>) {
+        // SAFETY: both devices live, RTNL held as the function requires.
+        unsafe { raw::ipmp_vlan_vids_del_by_dev(self.as_raw(), upper.as_raw()) }
+    }
+
+    /// Removes from this device's lists every address synced from
+    /// `upper` (`dev_uc_unsync()`/`dev_mc_unsync()`). Takes both locks.
+    pub(crate) fn unsync_addr_lists_from(&self, upper: &NetDev) {
+        // SAFETY: both devices live; the functions take the upper
+        // device's address lock (with BHs off) and then this one's.
+        unsafe {
+            raw::dev_uc_unsync(self.as_raw(), upper.as_raw());
+            raw::dev_mc_unsync(self.as_raw(), upper.as_raw());
+        }
     }
 
     /// Counts one transmitted packet of `len` bytes (per-CPU tstats).
@@ -288,6 +432,39 @@ impl PartialEq for NetDev {
     fn eq(&self, other: &Self) -> bool {
         core::ptr::eq(self, other)
     }
+}
+
+/// Evidence that a device's address-list lock (`addr_list_lock`) is held.
+///
+/// # Invariants
+/// `dev`'s address-list lock is held, by this thread, for as long as the
+/// value lives.
+pub(crate) struct AddrListsLocked<'a> {
+    dev: &'a NetDev,
+    /// Not `Send`: the lock is held by this thread.
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<'a> AddrListsLocked<'a> {
+    /// # Safety
+    /// The caller holds `dev`'s address-list lock for the lifetime of the
+    /// returned value (as the core does around `ndo_set_rx_mode`).
+    pub(crate) unsafe fn assume_held(dev: &'a NetDev) -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Self {
+            dev,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+/// A link's speed and duplex.
+#[derive(Clone, Copy)]
+pub(crate) struct LinkSpeed {
+    /// Megabits per second.
+    pub(crate) speed_mbps: u32,
+    /// Full (not half) duplex.
+    pub(crate) full_duplex: bool,
 }
 
 /// A copied interface name, printable with `{}`.
@@ -341,6 +518,15 @@ impl ExtAck {
 
     fn as_raw(&mut self) -> *mut raw::netlink_ext_ack {
         self.0
+    }
+
+    /// Sets a static message (`NL_SET_ERR_MSG()`), of any length.
+    pub(crate) fn set_static(&mut self, msg: &'static CStr) {
+        // SAFETY: valid or null by the constructor's contract, and ours alone.
+        if let Some(ack) = unsafe { self.0.as_mut() } {
+            // The string is static: it outlives the request.
+            ack._msg = msg.as_char_ptr().cast();
+        }
     }
 
     /// Sets the message, formatted like `NL_SET_ERR_MSG_FMT()` into the

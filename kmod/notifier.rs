@@ -10,12 +10,19 @@
 //!   are re-announced at once (the usual announcement rounds), so peers do
 //!   not keep sending to the old MAC until their neighbour entries expire.
 //! - NETDEV_PRE_TYPE_CHANGE: refused; members stay Ethernet.
+//!
+//! And events of the group device itself: NETDEV_UNREGISTER, when the
+//! members give back the group's addresses before the core empties its
+//! lists; NETDEV_PRECHANGEUPPER, where devices that cannot work above a
+//! group are refused (`upper`).
 
 use crate::bindings::raw;
 use crate::group::{self, IpmpDev};
 use crate::link::OpsTable;
-use crate::netdev::NetDev;
+use crate::netdev::{ExtAck, NetDev};
 use crate::rtnl::Rtnl;
+use crate::rxfilter;
+use crate::upper;
 use core::ffi::{c_int, c_void};
 use kernel::{error::to_result, prelude::*};
 
@@ -93,6 +100,30 @@ unsafe extern "C" fn netdev_event(
     let Ok(event) = u32::try_from(event) else {
         return raw::NOTIFY_DONE as c_int;
     };
+    if let Some(ipmp) = IpmpDev::from_netdev(dev) {
+        match event {
+            raw::netdev_cmd_NETDEV_UNREGISTER => rxfilter::group_unregistering(ipmp, &rtnl),
+            raw::netdev_cmd_NETDEV_PRECHANGEUPPER => {
+                let mut linking = false;
+                // SAFETY: PRECHANGEUPPER comes with a
+                // `netdev_notifier_changeupper_info` whose upper device is
+                // live for the call, as is the request's extack (or NULL).
+                let (upper, mut extack) = unsafe {
+                    (
+                        NetDev::from_raw(raw::ipmp_changeupper_upper(info, &mut linking)),
+                        ExtAck::from_raw(raw::ipmp_notifier_info_extack(info)),
+                    )
+                };
+                if linking {
+                    if let Err(e) = upper::check_upper(upper, &mut extack) {
+                        return notifier_from_errno(e);
+                    }
+                }
+            }
+            _ => {}
+        }
+        return raw::NOTIFY_DONE as c_int;
+    }
     let Some(member) = group::member_of(dev, &rtnl) else {
         return raw::NOTIFY_DONE as c_int;
     };
@@ -124,13 +155,15 @@ unsafe extern "C" fn netdev_event(
                 group.work.start_announcing(group.announce_count());
             }
         }
-        // notifier_from_errno(-EBUSY)
-        Action::Refuse => {
-            return (raw::NOTIFY_STOP_MASK | EBUSY.to_errno().unsigned_abs()) as c_int
-        }
+        Action::Refuse => return notifier_from_errno(EBUSY),
         Action::Nothing => {}
     }
     raw::NOTIFY_DONE as c_int
+}
+
+/// The kernel's `notifier_from_errno()`: stops the chain with `e`.
+fn notifier_from_errno(e: Error) -> c_int {
+    (raw::NOTIFY_STOP_MASK | e.to_errno().unsigned_abs()) as c_int
 }
 
 // ---------------------------------------------------------------------------

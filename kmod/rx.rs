@@ -9,16 +9,19 @@
 //! - an inactive, failed or offline member delivers nothing else;
 //! - an active member hands unicast frames to the group device, and
 //!   broadcast/multicast frames only if it is the family's nominee, so
-//!   that the group sees each of them once.
+//!   that the group sees each of them once, and only if the group did not
+//!   send them itself (a switch floods the group's broadcasts back to its
+//!   other members).
 //!
 //! Runs in softirq context under `rcu_read_lock()`.
 
 use crate::bindings::raw;
 use crate::frames::{self, Arrival, OwnCandidates, RxVerdict};
+use crate::group::IpmpDev;
 use crate::netdev::NetDev;
 use crate::rcu::RcuGuard;
 use crate::skb::{RxSkb, PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST};
-use crate::table::Member;
+use crate::table::{Member, MemberTable};
 
 /// The rx_handler of a member.
 ///
@@ -55,12 +58,15 @@ fn deliver(member: &Member, skb: &mut RxSkb<'_>) -> RxVerdict {
     };
     let protocol = skb.protocol();
     let for_member = is_for_member(member.dev(), skb, protocol);
-    let (arrival, broadcast) = match skb.pkt_type() {
+    let (mut arrival, broadcast) = match skb.pkt_type() {
         PACKET_HOST => (Arrival::ToMember, false),
         PACKET_BROADCAST => (Arrival::Multi, true),
         PACKET_MULTICAST => (Arrival::Multi, false),
         _ => (Arrival::ToOther, false),
     };
+    if arrival == Arrival::Multi && sent_by_group(group, table, skb.eth_src()) {
+        arrival = Arrival::Reflected;
+    }
     let nominee = arrival == Arrival::Multi
         && table
             .nominee(frames::rx_role(protocol, broadcast))
@@ -77,6 +83,13 @@ fn deliver(member: &Member, skb: &mut RxSkb<'_>) -> RxVerdict {
         skb.set_pkt_type_host();
     }
     verdict
+}
+
+/// Whether a frame with source MAC `src` was sent by the group: from its
+/// own MAC or one of its members' (a member's MAC can change, so it is
+/// read from the device, not cached).
+fn sent_by_group(group: &IpmpDev, table: &MemberTable, src: [u8; 6]) -> bool {
+    src == group.netdev().hw_addr() || table.iter().any(|m| m.dev().hw_addr() == src)
 }
 
 /// Whether the packet is addressed to one of `dev`'s own addresses.

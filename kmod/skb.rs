@@ -179,6 +179,19 @@ impl<'a> RxSkb<'a> {
         dst
     }
 
+    /// The source MAC address of the frame.
+    pub(crate) fn eth_src(&self) -> [u8; 6] {
+        let mut src = [0u8; 6];
+        // SAFETY: valid skb; on receive the MAC header was set by
+        // eth_type_trans() and its 14 bytes are in the linear area; the
+        // source address is bytes 6..12.
+        unsafe {
+            let mac = raw::ipmp_skb_mac_header(self.as_raw());
+            core::ptr::copy_nonoverlapping(mac.add(6), src.as_mut_ptr(), 6);
+        }
+        src
+    }
+
     /// The first `len` bytes from the network header, made linear
     /// (`pskb_may_pull()`); `None` if the packet is shorter.
     pub(crate) fn network_head(&mut self, len: usize) -> Option<&[u8]> {

@@ -31,6 +31,9 @@ pub(crate) struct Member {
     id: u8,
     /// `uapi::MEMBER_F_*`: written under RTNL, read anywhere.
     flags: AtomicU32,
+    /// `IFF_PROMISC`/`IFF_ALLMULTI`: the counts this member's device holds
+    /// for the group (see `rxfilter`); written under RTNL.
+    rx_flags: AtomicU32,
 }
 
 // SAFETY: the pointers refer to net devices, which the kernel lets any
@@ -54,6 +57,7 @@ impl Member {
             group: NonNull::new(group.netdev().as_raw()).ok_or(EINVAL)?,
             id,
             flags: AtomicU32::new(0),
+            rx_flags: AtomicU32::new(0),
         })
     }
 
@@ -86,6 +90,17 @@ impl Member {
         let old = self.flags();
         self.flags
             .store((old & !mask) | (flags & mask), Ordering::Relaxed);
+    }
+
+    /// The `IFF_PROMISC`/`IFF_ALLMULTI` counts held on the member's device
+    /// for the group.
+    pub(crate) fn rx_flags(&self) -> u32 {
+        self.rx_flags.load(Ordering::Relaxed)
+    }
+
+    /// Records the counts held for the group (under RTNL).
+    pub(crate) fn set_rx_flags(&self, flags: u32) {
+        self.rx_flags.store(flags, Ordering::Relaxed);
     }
 
     /// Up with carrier and neither failed nor offline (it may still be
@@ -284,7 +299,8 @@ impl MemberTable {
     /// Recomputes the active set, the nominees and the address bindings
     /// from the members' current state, keeping the nominees of `previous`
     /// where they stay active. Returns whether an address was bound anew
-    /// or moved (and so must be announced).
+    /// or moved, or the broadcast or IPv6 multicast nominee moved (and so
+    /// the group's addresses must be announced).
     pub(crate) fn recompute(&mut self, policy: u8, previous: Option<&MemberTable>) -> bool {
         let mut states = [MemberState::default(); MAX_MEMBERS];
         for (state, member) in states.iter_mut().zip(self.iter()) {
@@ -309,9 +325,20 @@ impl MemberTable {
             self.nominees[role as usize] =
                 policy::nominate(prev_pos, mask).and_then(|pos| self.order.get(pos).copied());
         }
+        // The broadcast and IPv6 multicast nominees send the group's ARP
+        // and neighbour discovery for addresses that are not bound (those
+        // of VLANs on the group): peers learned the nominee's MAC for
+        // them, so a nominee that moves must be announced like a moved
+        // binding.
+        let nominee_moved = previous.is_some_and(|p| {
+            [Role::V4Broadcast, Role::V6Multicast].iter().any(|&role| {
+                let before = p.nominees[role as usize];
+                before.is_some() && before != self.nominees[role as usize]
+            })
+        });
         let active = self.active;
         let n_active = self.n_active;
         let bindings = self.bindings.get_mut(..self.n_bindings).unwrap_or(&mut []);
-        binding::rebind(bindings, active.get(..n_active).unwrap_or(&[])) != 0
+        binding::rebind(bindings, active.get(..n_active).unwrap_or(&[])) != 0 || nominee_moved
     }
 }

@@ -140,8 +140,11 @@ pub const A_ADDRESS: u16 = 17;
 pub const A_RX_PACKETS: u16 = 18;
 /// Packets the member sent (its device counter), u64.
 pub const A_TX_PACKETS: u16 = 19;
+/// Padding before a u64 attribute (so its payload is 8-byte aligned);
+/// carries nothing.
+pub const A_PAD: u16 = 20;
 /// Highest attribute.
-pub const A_MAX: u16 = 19;
+pub const A_MAX: u16 = 20;
 
 /// Longest group name, without its NUL.
 pub const GROUP_NAME_MAX: usize = 31;

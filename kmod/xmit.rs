@@ -45,10 +45,15 @@ fn route<'a>(ipmp: &'a IpmpDev, rcu: &'a RcuGuard, skb: &mut SkBuff) -> Result<&
             table.member(id)
         }
         TxPath::Nominee(role) => table.nominee(role),
-        // The group answers ARP only for its own (data) addresses: with
-        // Linux's weak host model it would otherwise also answer for the
-        // members' test addresses, which only their member may claim.
-        TxPath::Arp { sender } if !ipmp.netdev().has_ipv4_addr(sender) && sender != [0; 4] => {
+        // The group answers ARP only for its own (data) addresses and
+        // those of VLANs on it: with Linux's weak host model it would
+        // otherwise also answer for the members' test addresses, which
+        // only their member may claim.
+        TxPath::Arp { sender }
+            if sender != [0; 4]
+                && !ipmp.netdev().has_ipv4_addr(sender)
+                && !ipmp.netdev().vlan_has_ipv4_addr(sender, rcu) =>
+        {
             return Err(EINVAL);
         }
         // The member an address is bound to answers for it; unbound

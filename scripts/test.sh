@@ -84,6 +84,8 @@ log "packaging: man pages render, units verify, the DKMS pre-build check"
 tests/packaging.sh "$kdir"
 log "the VM scenarios' helpers (tests/virtme/selftest.sh)"
 tests/virtme/selftest.sh
+log "README's table of unsafe in ipmp.ko (scripts/unsafe-count --check)"
+scripts/unsafe-count --check
 
 stage "VM suite ($variant kernel)"
 log "VM suite ($variant kernel)"

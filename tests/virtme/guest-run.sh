@@ -27,6 +27,22 @@ echo "@@ipmp-test guest $(uname -r) $(nproc) cpus"
 # Each step is bounded: a hang (say, a device whose last reference never
 # goes: "unregister_netdevice: waiting for ...") must fail this scenario
 # with its kernel log, not stall the whole run.
+nic_by_mac() {
+    local d
+    for d in /sys/class/net/*; do
+        [ "$(cat "$d/address")" = "$1" ] && { basename "$d"; return 0; }
+    done
+    return 1
+}
+wait_nic() {
+    local _
+    for _ in $(seq 100); do
+        nic_by_mac "$1" >/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 teardown() {
     local ok=0 link
     # Daemons and helpers a scenario left running.
@@ -41,6 +57,16 @@ teardown() {
     for link in $(ip -j link show | jq -r '.[] | select(.ifname != "lo") | .ifname'); do
         timeout 60 ip link del "$link" 2>/dev/null
         [ $? -ne 124 ] || { echo "teardown: deleting $link hung"; ok=1; }
+    done
+    # The hub's virtio-net NICs cannot be deleted: back to the root
+    # namespace (a deleted namespace returns them asynchronously), released,
+    # without addresses, down.
+    for link in $(seq 0 3); do
+        wait_nic "52:54:00:07:00:0$link" || { echo "teardown: NIC 52:54:00:07:00:0$link did not come back"; ok=1; continue; }
+        link=$(nic_by_mac "52:54:00:07:00:0$link")
+        ip link set "$link" nomaster 2>/dev/null
+        ip link set "$link" promisc off allmulticast off down 2>/dev/null
+        ip addr flush dev "$link" 2>/dev/null
     done
     # Namespace-wide settings scenarios may change, back to their defaults.
     sysctl -qw net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 \

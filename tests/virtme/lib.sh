@@ -200,6 +200,26 @@ host() {
     ip link set "$ns-sw" up
 }
 
+# hub_nic N: the name of the virtio-net NIC with MAC 52:54:00:07:00:0N.
+# vmtest gives every VM four such NICs on one QEMU hub (N = 0 for a peer,
+# 1-3 for members); the hub repeats every frame to every port and each NIC
+# applies the receive filter its driver programmed, as hardware does.
+# Carrier cannot be changed from the guest: link failures stay on veth.
+hub_nic() {
+    local d
+    for d in /sys/class/net/*; do
+        [ "$(cat "$d/address")" = "52:54:00:07:00:0$1" ] && { basename "$d"; return 0; }
+    done
+    return 1
+}
+
+# driver_of IF: the kernel driver behind IF (virtio_net, veth has none).
+driver_of() { basename "$(readlink "/sys/class/net/$1/device/driver")"; }
+
+# maddr_of IF: IF's link-layer multicast list (what its filter lets
+# through), one "ADDRESS [users N]" per line, sorted.
+maddr_of() { ip maddr show dev "$1" | sed -n 's/^[[:space:]]*link[[:space:]]*//p' | sort; }
+
 # --- the kernel's view, through ipmpadm --------------------------------------
 
 # member_field IF FIELD: a field of the member's kernel state (ipmpadm -j).

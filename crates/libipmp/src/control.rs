@@ -5,7 +5,7 @@
 //! [`Response`] line, except for [`Request::Probes`], which is answered
 //! with one [`ProbeEvent`] line per probe result until the client goes
 //! away. Requests that change state are accepted only from peers with
-//! uid 0 or CAP_NET_ADMIN (checked by the daemon with SO_PEERCRED).
+//! uid 0 in the daemon's user namespace (checked with SO_PEERCRED).
 
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;

@@ -52,6 +52,10 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// How many times a dump is made before giving up while groups keep
+/// changing under it.
+const DUMP_ATTEMPTS: usize = 10;
+
 pub(crate) fn nl_err(e: impl fmt::Display) -> Error {
     Error::Netlink(e.to_string())
 }
@@ -218,6 +222,18 @@ impl Client {
     /// Sends a request and collects the replies' payloads until the
     /// kernel's acknowledgement, end of dump, or error.
     fn request(&self, cmd: u8, flags: NlmF, attrs: &[(u16, Value<'_>)]) -> Result<Vec<Msg>, Error> {
+        self.request_flagged(cmd, flags, attrs).map(|(out, _)| out)
+    }
+
+    /// [`Self::request`], also telling whether the kernel flagged a dump
+    /// inconsistent (`NLM_F_DUMP_INTR`: groups changed while it was
+    /// being made).
+    fn request_flagged(
+        &self,
+        cmd: u8,
+        flags: NlmF,
+        attrs: &[(u16, Value<'_>)],
+    ) -> Result<(Vec<Msg>, bool), Error> {
         let mut buf = GenlBuffer::<u16, Buffer>::new();
         for (kind, value) in attrs {
             let bytes = match value {
@@ -254,6 +270,7 @@ impl Client {
             .map_err(nl_err)?;
         self.sock.send(&msg).map_err(nl_err)?;
         let mut out = Vec::new();
+        let mut interrupted = false;
         loop {
             let (replies, _) = self.sock.recv::<u16, Msg>().map_err(nl_err)?;
             for reply in replies {
@@ -261,12 +278,13 @@ impl Client {
                 if *reply.nl_seq() != seq {
                     continue;
                 }
+                interrupted |= reply.nl_flags().contains(NlmF::DUMP_INTR);
                 match reply.nl_payload() {
                     NlPayload::Payload(p) => out.push(p.clone()),
                     NlPayload::Err(e) => return Err(kernel_err(e)),
                     NlPayload::DumpExtAck(e) if *e.error() != 0 => return Err(kernel_err(e)),
-                    NlPayload::Ack(_) | NlPayload::DumpExtAck(_) => return Ok(out),
-                    NlPayload::Empty => return Ok(out),
+                    NlPayload::Ack(_) | NlPayload::DumpExtAck(_) => return Ok((out, interrupted)),
+                    NlPayload::Empty => return Ok((out, interrupted)),
                 }
             }
         }
@@ -293,7 +311,8 @@ impl Client {
             .ok_or_else(|| nl_err("no reply"))
     }
 
-    /// A dump, of every group or of the one with `group_ifindex`.
+    /// A dump, of every group or of the one with `group_ifindex`; made
+    /// again while the kernel flags it inconsistent.
     fn dump<T>(
         &self,
         cmd: u8,
@@ -304,8 +323,17 @@ impl Client {
             .map(|g| (A_GROUP_IFINDEX, Value::U32(g)))
             .into_iter()
             .collect();
-        let replies = self.request(cmd, NlmF::DUMP, &attrs)?;
-        self.collect(replies, parse)
+        // A dump spans several datagrams; one made while groups changed
+        // is flagged by the kernel and made again.
+        for _ in 0..DUMP_ATTEMPTS {
+            let (replies, interrupted) = self.request_flagged(cmd, NlmF::DUMP, &attrs)?;
+            if !interrupted {
+                return self.collect(replies, parse);
+            }
+        }
+        Err(nl_err(format!(
+            "the IPMP groups kept changing during {DUMP_ATTEMPTS} dumps in a row; try again"
+        )))
     }
 
     /// Every group of the network namespace.
@@ -555,7 +583,10 @@ mod event_tests {
             attr(A_CARRIER, &[1]),
             attr(A_ACTIVE, &[0]),
             attr(A_NOMINEE, &0u32.to_ne_bytes()),
+            // nla_put_u64_64bit(): an empty A_PAD aligns the u64 payload
+            attr(A_PAD, &[]),
             attr(A_RX_PACKETS, &5u64.to_ne_bytes()),
+            attr(A_PAD, &[]),
             attr(A_TX_PACKETS, &6u64.to_ne_bytes()),
         ]
         .concat();

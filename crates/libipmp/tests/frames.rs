@@ -247,6 +247,9 @@ fn the_receive_rule() {
         ((false, true, Multi, false, false), Exact),    // ...and on the others
         ((false, true, ToOther, false, true), Group),   // sent to the group's own MAC
         ((false, true, ToOther, false, false), Member), // someone else's: the member drops it
+        ((false, true, Reflected, true, false), Exact), // the group's own, flooded back
+        ((false, false, Reflected, false, false), Exact),
+        ((true, true, Reflected, true, false), Member), // a member's DAD for its own address
     ];
     for ((m, a, arr, n, g), want) in table {
         assert_eq!(rx_verdict(m, a, arr, n, g), want, "{:?}", (m, a, arr, n, g));

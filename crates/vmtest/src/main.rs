@@ -150,6 +150,9 @@ fn boot(
             "2",
             "--memory",
             "2G",
+            // `=`: the value starts with a dash, which argparse would
+            // take for an option.
+            &format!("--qemu-opts={}", hub_nics()),
             "--run",
         ])
         .arg(kdir)
@@ -168,6 +171,24 @@ fn boot(
         });
     }
     Ok(child)
+}
+
+/// QEMU options for four virtio-net NICs on one hub (hub 7), MACs
+/// 52:54:00:07:00:00 to :03, reporting 1000 Mb/s full duplex: a real
+/// driver's receive filter and link settings for the
+/// scenarios that depend on it (tests/virtme/lib.sh `hub_nic`). A hub
+/// repeats every frame to every port, like a switch flooding; each NIC
+/// drops what its driver's filter does not accept, as hardware does.
+fn hub_nics() -> String {
+    (0..4)
+        .map(|i| {
+            format!(
+                "-netdev hubport,id=hub{i},hubid=7 \
+                 -device virtio-net-pci,netdev=hub{i},mac=52:54:00:07:00:0{i},speed=1000,duplex=full"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `--exec`: runs one guest script, passing its output through; succeeds if

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # itops0 has carrier while at least one member is up with carrier; its MTU
-# follows the smallest member MTU.
+# follows the smallest member MTU, and an administrator's smaller MTU is
+# kept across member events (capped by the smallest member MTU).
 . ../lib.sh
 load_ipmp
 
@@ -48,5 +49,20 @@ expect_eq "$(mtu_of itops0)" 1280 "MTU after net1 goes to 1280"
 expect_fail "Error: mtu greater than device maximum" ip link set itops0 mtu 1500
 ip link set itops0 mtu 1200
 expect_eq "$(mtu_of itops0)" 1200 "a smaller MTU may be set by hand"
+# The administrator's MTU is kept across member events, capped only by the
+# smallest member MTU.
 ip link set net1 nomaster
-expect_eq "$(mtu_of itops0)" 9000 "MTU after net1 leaves"
+expect_eq "$(mtu_of itops0)" 1200 "the administrator's MTU kept when net1 (1280) leaves"
+ip link set net0 down
+ip link set net0 up
+expect_eq "$(mtu_of itops0)" 1200 "the administrator's MTU kept across net0 down/up"
+ip link set net0 mtu 1100
+expect_eq "$(mtu_of itops0)" 1100 "capped by a member going below it (net0: 1100)"
+ip link set net0 mtu 9000
+expect_eq "$(mtu_of itops0)" 1200 "back to the administrator's MTU above it"
+# Setting the ceiling (the smallest member MTU) means: follow the members.
+ip link set itops0 mtu 9000
+ip link set net0 mtu 1500
+expect_eq "$(mtu_of itops0)" 1500 "following net0 again (1500)"
+ip link set net0 mtu 9000
+expect_eq "$(mtu_of itops0)" 9000 "following net0 again (9000)"

@@ -86,6 +86,26 @@ expect_eq "$(setpriv --reuid=65534 --regid=65534 --clear-groups ipmpadm -j show 
 expect_fail "Operation not permitted" \
     setpriv --reuid=65534 --regid=65534 --clear-groups ipmpadm set-member net0 --failed on
 expect_eq "$(member_field net0 flags)" 0 "net0 flags unchanged by the refused request"
+# Containers: root of a user namespace that owns its network namespace
+# manages the groups there and sees no other; a user namespace alone (in
+# the host's network namespace) grants nothing.
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+[ ! -e /proc/sys/kernel/unprivileged_userns_clone ] ||
+    sysctl -qw kernel.unprivileged_userns_clone=1
+expect_fail "Operation not permitted" nobody unshare -Ur ipmpadm set-member net0 --failed on
+expect_fail "Operation not permitted" nobody unshare -Ur ipmpadm set-group itops0 --announce-count 7
+expect_eq "$(member_field net0 flags)" 0 "net0 flags unchanged by a user namespace's root"
+container=$(nobody unshare -Urn sh -c '
+    ip link add c0 type veth peer name c1 &&
+    ip link add itops9 type ipmp &&
+    ip link set c0 master itops9 &&
+    ipmpadm set-group itops9 --announce-count 7 &&
+    ipmpadm set-member c0 --failed on &&
+    ipmpadm -j show') || fail "root of a container could not manage its own group"
+expect_eq "$(jq -r '[.[].group.ifname] | join(" ")' <<<"$container")" itops9 "the container sees its own group only"
+expect_eq "$(jq -r '.[0].group.announce_count' <<<"$container")" 7 "the container's group setting"
+expect_eq "$(jq -r '.[0].members[0].flags' <<<"$container")" 4 "the container's member marked failed"
+expect_eq "$(ipmpadm -j show | jq -r '[.[].group.ifname] | join(" ")')" itops0 "the host sees its own group only"
 
 # Events were sent for what changed, also for a member leaving.
 ip link set net2 nomaster
