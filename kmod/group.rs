@@ -517,7 +517,7 @@ fn notify_changed(ipmp: &IpmpDev, ids: u32, rtnl: &Rtnl<'_>) {
 }
 
 /// Recomputes what the group device derives from its members: carrier
-/// (on while any member is active) and MTU: the smallest member MTU (also
+/// (on while any member is active), TSO limits (the smallest) and MTU: the smallest member MTU (also
 /// the ceiling for `ip link set itops0 mtu`), or the administrator's MTU
 /// if that is smaller.
 pub(crate) fn refresh_link_state(ipmp: &IpmpDev, rtnl: &Rtnl<'_>) {
@@ -526,6 +526,19 @@ pub(crate) fn refresh_link_state(ipmp: &IpmpDev, rtnl: &Rtnl<'_>) {
     let table = group.members_rtnl(rtnl);
     let carrier = table.is_some_and(|t| !t.active_ids().is_empty());
     group_dev.set_carrier(carrier);
+
+    // The group's super-frames must fit every member: the smallest TSO
+    // limits among them.
+    let tso = table.and_then(|t| {
+        t.iter()
+            .map(|m| m.dev().tso_limits())
+            .reduce(|(size, segs), (s, n)| (size.min(s), segs.min(n)))
+    });
+    if let Some((size, segs)) = tso {
+        if tso != Some(group_dev.tso_limits()) {
+            group_dev.set_tso_limits(size, segs, rtnl);
+        }
+    }
 
     let min_mtu = table.and_then(|t| t.iter().map(|m| m.dev().mtu()).min());
     let ceiling = min_mtu.unwrap_or(MAX_MTU_NO_MEMBERS);

@@ -205,6 +205,23 @@ impl NetDev {
         to_result(unsafe { raw::dev_set_mtu(self.as_raw(), mtu) })
     }
 
+    /// The largest TSO super-frame the device takes, and the most
+    /// segments in one (`tso_max_size`, `tso_max_segs`).
+    pub(crate) fn tso_limits(&self) -> (u32, u16) {
+        // SAFETY: live device; plain reads of values set by its driver
+        // (under RTNL, which the writers hold).
+        unsafe { ((*self.as_raw()).tso_max_size, (*self.as_raw()).tso_max_segs) }
+    }
+
+    /// Sets the TSO limits (lowering `gso_max_size` to match if needed).
+    pub(crate) fn set_tso_limits(&self, size: u32, segs: u16, _rtnl: &Rtnl<'_>) {
+        // SAFETY: live device, RTNL held as the functions require.
+        unsafe {
+            raw::netif_set_tso_max_size(self.as_raw(), size);
+            raw::netif_set_tso_max_segs(self.as_raw(), u32::from(segs));
+        }
+    }
+
     /// The master (upper) device this one is enslaved to, if any.
     pub(crate) fn master<'s>(&self, _rtnl: &Rtnl<'s>) -> Option<&'s NetDev> {
         // SAFETY: live device, RTNL held as the function requires.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # itops0 has carrier while at least one member is up with carrier; its MTU
 # follows the smallest member MTU, and an administrator's smaller MTU is
-# kept across member events (capped by the smallest member MTU).
+# kept across member events (capped by the smallest member MTU); its TSO
+# limits are the smallest of its members'.
 . ../lib.sh
 load_ipmp
 
@@ -66,3 +67,15 @@ ip link set net0 mtu 1500
 expect_eq "$(mtu_of itops0)" 1500 "following net0 again (1500)"
 ip link set net0 mtu 9000
 expect_eq "$(mtu_of itops0)" 9000 "following net0 again (9000)"
+
+# TSO limits follow the members: the smallest tso_max_size among them (a
+# veth takes 524280-byte super-frames, a dummy device the legacy 65536).
+tso_max() { ip -d -j link show "$1" | jq -r '.[0].tso_max_size'; }
+expect_eq "$(tso_max itops0)" "$(tso_max net0)" "itops0's tso_max_size with net0 alone"
+ip link add dummy0 type dummy
+expect_ne "$(tso_max dummy0)" "$(tso_max net0)" "a dummy's tso_max_size differs from a veth's (control)"
+ip link set dummy0 master itops0
+expect_eq "$(tso_max itops0)" "$(tso_max dummy0)" "itops0's tso_max_size with dummy0 added"
+ip link set dummy0 nomaster
+expect_eq "$(tso_max itops0)" "$(tso_max net0)" "itops0's tso_max_size after dummy0 left"
+ip link del dummy0
