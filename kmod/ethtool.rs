@@ -10,6 +10,7 @@ use crate::group::{self, IpmpDev};
 use crate::link::OpsTable;
 use crate::rtnl::Rtnl;
 use core::ffi::c_int;
+use kernel::prelude::*;
 
 static ETHTOOL_OPS: OpsTable<raw::ethtool_ops> = OpsTable::new(raw::ethtool_ops {
     get_drvinfo: Some(get_drvinfo),
@@ -52,9 +53,9 @@ unsafe extern "C" fn get_link_ksettings(
 ) -> c_int {
     // SAFETY: our live device, under RTNL (see the module comment); the
     // settings are ours to fill for the call.
-    let (ipmp, rtnl, cmd) = unsafe { (IpmpDev::from_raw(dev), Rtnl::assume_held(), cmd.as_mut()) };
-    let Some(cmd) = cmd else {
-        return 0;
+    let (ipmp, rtnl, cmd) = unsafe { (IpmpDev::from_raw(dev), Rtnl::enter(), cmd.as_mut()) };
+    let (Some(rtnl), Some(cmd)) = (rtnl, cmd) else {
+        return EBUSY.to_errno();
     };
     let (speed, duplex) = match group::link_speed(ipmp, &rtnl) {
         Some(link) => (

@@ -440,7 +440,7 @@ unsafe fn doit(
 ) -> c_int {
     // SAFETY: guaranteed by the caller.
     let mut req = unsafe { Request::new(info) };
-    match rtnl::with_lock(|rtnl| f(&mut req, rtnl)) {
+    match rtnl::with_lock(|rtnl| f(&mut req, rtnl)).and_then(|r| r) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }
@@ -631,7 +631,7 @@ unsafe fn dumpit(
     // SAFETY: `args` is the callback's `long args[6]`, ours between calls.
     let args = unsafe { core::slice::from_raw_parts_mut(args, 2) };
     let mut dump = Dump { skb, cb, args };
-    rtnl::with_lock(|rtnl| {
+    let _ = rtnl::with_lock(|rtnl| {
         // Under RTNL, which every change of the generation holds: a part
         // of the dump made at another generation than the previous part
         // is flagged NLM_F_DUMP_INTR, and the reader dumps again.

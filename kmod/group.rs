@@ -29,7 +29,7 @@ use crate::rxfilter;
 use crate::table::{Member, MemberTable};
 use crate::uapi;
 use crate::work::GroupWork;
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use kernel::{prelude::*, sync::Arc};
 
 /// Default MTU ceiling of a group without members.
@@ -56,10 +56,6 @@ pub(crate) struct Group {
     /// mtu N`), kept across member events as a ceiling; 0: follow the
     /// smallest member MTU. Under RTNL.
     admin_mtu: AtomicU32,
-    /// Set while the group itself changes its MTU (to follow its
-    /// members), so that `ndo_change_mtu` can tell that from an
-    /// administrator's request. Under RTNL.
-    following_mtu: AtomicBool,
     /// Address syncing and announcements.
     pub(crate) work: GroupWork,
 }
@@ -76,7 +72,6 @@ impl Group {
             announce_count: AtomicU32::new(uapi::ANNOUNCE_COUNT_DEFAULT),
             announce_interval_ms: AtomicU32::new(uapi::ANNOUNCE_INTERVAL_DEFAULT),
             admin_mtu: AtomicU32::new(0),
-            following_mtu: AtomicBool::new(false),
             work: GroupWork::new(),
         }
     }
@@ -550,10 +545,7 @@ pub(crate) fn refresh_link_state(ipmp: &IpmpDev, rtnl: &Rtnl<'_>) {
         _ => return,
     };
     if group_dev.mtu() != mtu {
-        group.following_mtu.store(true, Ordering::Relaxed);
-        let result = group_dev.set_mtu(mtu, rtnl);
-        group.following_mtu.store(false, Ordering::Relaxed);
-        if let Err(e) = result {
+        if let Err(e) = group_dev.set_mtu(mtu, rtnl) {
             pr_warn!(
                 "{}: cannot follow member MTU {}: {:?}\n",
                 group_dev.name(),
@@ -564,20 +556,20 @@ pub(crate) fn refresh_link_state(ipmp: &IpmpDev, rtnl: &Rtnl<'_>) {
     }
 }
 
-/// `ndo_change_mtu`: `mtu` passed the core's checks (at most the smallest
-/// member MTU). An administrator's MTU is kept as a ceiling across member
-/// events; setting the ceiling itself means "follow the members" again.
+/// `ndo_change_mtu` for an administrator's request (the group's own
+/// changes, from `refresh_link_state`, only store the value): `mtu`
+/// passed the core's checks (at most the smallest member MTU). It is kept
+/// as a ceiling across member events; setting the ceiling itself means
+/// "follow the members" again.
 pub(crate) fn change_mtu(ipmp: &IpmpDev, mtu: u32, rtnl: &Rtnl<'_>) {
     let group = ipmp.group();
-    if !group.following_mtu.load(Ordering::Relaxed) {
-        let members_min = group
-            .members_rtnl(rtnl)
-            .and_then(|t| t.iter().map(|m| m.dev().mtu()).min());
-        let ceiling = members_min.unwrap_or(MAX_MTU_NO_MEMBERS);
-        let admin = if mtu >= ceiling { 0 } else { mtu };
-        group.admin_mtu.store(admin, Ordering::Relaxed);
-    }
-    ipmp.netdev().write_mtu(mtu, rtnl);
+    let members_min = group
+        .members_rtnl(rtnl)
+        .and_then(|t| t.iter().map(|m| m.dev().mtu()).min());
+    let ceiling = members_min.unwrap_or(MAX_MTU_NO_MEMBERS);
+    let admin = if mtu >= ceiling { 0 } else { mtu };
+    group.admin_mtu.store(admin, Ordering::Relaxed);
+    ipmp.netdev().write_mtu(mtu);
 }
 
 /// What `ethtool itops0` reports: the sum of the speeds of the active

@@ -95,6 +95,11 @@ void ipmp_assert_rtnl(void)
 	ASSERT_RTNL();
 }
 
+void *ipmp_current_task(void)
+{
+	return current;
+}
+
 /* VLAN ids (stubs when the kernel has no 802.1Q support). */
 int ipmp_vlan_vid_add(struct net_device *dev, __be16 proto, u16 vid)
 {

@@ -22,6 +22,7 @@ struct net_device *ipmp_notifier_info_to_dev(void *info);
 struct netlink_ext_ack *ipmp_notifier_info_extack(void *info);
 struct net_device *ipmp_changeupper_upper(void *info, bool *linking);
 void ipmp_assert_rtnl(void);
+void *ipmp_current_task(void);
 int ipmp_nla_len(const struct nlattr *nla);
 void ipmp_netif_addr_lock_bh(struct net_device *dev);
 int ipmp_vlan_vid_add(struct net_device *dev, __be16 proto, u16 vid);

@@ -179,7 +179,12 @@ unsafe fn with_rtnl(
     f: impl FnOnce(&IpmpDev, &mut Rtnl<'_>) -> Result,
 ) -> c_int {
     // SAFETY: guaranteed by the caller.
-    let (ipmp, mut rtnl) = unsafe { (IpmpDev::from_raw(dev), Rtnl::assume_held()) };
+    let (ipmp, rtnl) = unsafe { (IpmpDev::from_raw(dev), Rtnl::enter()) };
+    // None: called back from the module's own RTNL section (none of these
+    // callbacks is, in practice); refused rather than run without evidence.
+    let Some(mut rtnl) = rtnl else {
+        return EBUSY.to_errno();
+    };
     match f(ipmp, &mut rtnl) {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
@@ -313,11 +318,15 @@ unsafe extern "C" fn ndo_change_mtu(dev: *mut raw::net_device, new_mtu: c_int) -
         return EINVAL.to_errno();
     };
     // SAFETY: our live device; dev_set_mtu() runs under RTNL (asserted by
-    // its callers). The group's own MTU changes come through here too,
-    // from a path that holds a shared `&Rtnl`: this token is only lent out
-    // shared, so no exclusive borrow of RTNL-guarded data can overlap.
-    let (ipmp, rtnl) = unsafe { (IpmpDev::from_raw(dev), Rtnl::assume_held()) };
-    group::change_mtu(ipmp, mtu, &rtnl);
+    // its callers).
+    let (ipmp, rtnl) = unsafe { (IpmpDev::from_raw(dev), Rtnl::enter()) };
+    match rtnl {
+        // An administrator's request (`ip link set itops0 mtu N`).
+        Some(rtnl) => group::change_mtu(ipmp, mtu, &rtnl),
+        // The group following its members: `refresh_link_state`, up this
+        // stack, holds the section's token.
+        None => ipmp.netdev().write_mtu(mtu),
+    }
     0
 }
 

@@ -191,10 +191,11 @@ impl NetDev {
         unsafe { (*self.as_raw()).max_mtu = max };
     }
 
-    /// Stores the MTU (`WRITE_ONCE(dev->mtu, mtu)`), for `ndo_change_mtu`.
-    pub(crate) fn write_mtu(&self, mtu: u32, _rtnl: &Rtnl<'_>) {
-        // SAFETY: live device; the MTU changes under RTNL (held), and
-        // lockless readers read it once (READ_ONCE).
+    /// Stores the MTU (`WRITE_ONCE(dev->mtu, mtu)`): what `ndo_change_mtu`
+    /// must do, called by `dev_set_mtu()` under RTNL.
+    pub(crate) fn write_mtu(&self, mtu: u32) {
+        // SAFETY: live device; an aligned u32 written once, as lockless
+        // readers read it once (READ_ONCE).
         unsafe { core::ptr::addr_of_mut!((*self.as_raw()).mtu).write_volatile(mtu) };
     }
 

@@ -91,11 +91,17 @@ unsafe extern "C" fn netdev_event(
 ) -> c_int {
     // SAFETY: netdevice notifiers receive a `netdev_notifier_info` whose
     // device is live for the duration of the call, and run under RTNL.
-    let (dev, mut rtnl) = unsafe {
+    let (dev, rtnl) = unsafe {
         (
             NetDev::from_raw(raw::ipmp_notifier_info_to_dev(info)),
-            Rtnl::assume_held(),
+            Rtnl::enter(),
         )
+    };
+    // An event caused by the module's own call under RTNL (linking a
+    // member, the group's MTU): it holds the section's token, and nothing
+    // here needs doing for such events.
+    let Some(mut rtnl) = rtnl else {
+        return raw::NOTIFY_DONE as c_int;
     };
     let Ok(event) = u32::try_from(event) else {
         return raw::NOTIFY_DONE as c_int;

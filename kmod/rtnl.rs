@@ -4,11 +4,29 @@
 //! All control-path state of the module (membership, the spare member
 //! table) changes under RTNL. Functions that need it take a `&Rtnl<'_>` (to
 //! read) or `&mut Rtnl<'_>` (to mutate an [`RtnlCell`]), so the contract is in
-//! the signature rather than in a comment, and `Rtnl::assume_held` checks it
-//! at run time with `ASSERT_RTNL()`.
+//! the signature rather than in a comment, and `Rtnl::enter` checks it at
+//! run time with `ASSERT_RTNL()`.
+//!
+//! One token per RTNL section is what makes `&mut Rtnl` exclusive. The
+//! module's own calls under RTNL (joining a member, changing the group's
+//! MTU) make the kernel call back into the module synchronously (the
+//! netdevice notifier, `ndo_change_mtu`), on the same task, in the same
+//! section: `enter` knows the task that holds the section's token and
+//! gives such a callback none, so a second token cannot exist.
 
 use crate::bindings::raw;
-use core::{cell::UnsafeCell, marker::PhantomData};
+use core::{
+    cell::UnsafeCell,
+    ffi::c_void,
+    marker::PhantomData,
+    ptr::null_mut,
+    sync::atomic::{AtomicPtr, Ordering},
+};
+use kernel::prelude::*;
+
+/// The task that holds the token of the current RTNL section, if any.
+/// Only read and written under RTNL, which orders the accesses.
+static HOLDER: AtomicPtr<c_void> = AtomicPtr::new(null_mut());
 
 /// Proof that the current context holds RTNL, for the critical section
 /// `'s`.
@@ -30,22 +48,41 @@ pub(crate) struct Rtnl<'s> {
 }
 
 impl Rtnl<'_> {
-    /// Returns the evidence for a callback the kernel documents as running
-    /// under RTNL (ndo_init/uninit, ndo_add/del_slave, netdevice notifiers,
-    /// rtnl_link_ops callbacks).
+    /// The evidence for a callback the kernel runs under RTNL
+    /// (ndo_init/uninit, ndo_add/del_slave, netdevice notifiers,
+    /// rtnl_link_ops callbacks), or `None` if this task's section already
+    /// has its token: the callback was triggered by the module's own call
+    /// under RTNL, further up this stack.
     ///
     /// # Safety
-    /// The caller holds RTNL for the lifetime of the returned value and
-    /// creates no other `Rtnl` while it lives.
-    pub(crate) unsafe fn assume_held() -> Self {
+    /// The caller holds RTNL for the lifetime of the returned value.
+    pub(crate) unsafe fn enter() -> Option<Self> {
         // SAFETY: `ASSERT_RTNL()` only reads the lock state; it warns (and
         // lockdep reports) if the caller broke the contract above.
         unsafe { raw::ipmp_assert_rtnl() };
-        // INVARIANT: the caller guarantees RTNL is held and the token unique.
-        Self {
+        // SAFETY: reads `current`, valid in any context.
+        let me = unsafe { raw::ipmp_current_task() };
+        // RTNL (held) serialises every access to HOLDER: a task that finds
+        // itself there holds the section's token further up its stack.
+        if HOLDER.load(Ordering::Relaxed) == me {
+            return None;
+        }
+        HOLDER.store(me, Ordering::Relaxed);
+        // INVARIANT: RTNL is held (caller) and no other token of this
+        // section exists: another one would have set HOLDER to this task
+        // (sections of other tasks cannot overlap: RTNL is a mutex), and
+        // dropping it clears HOLDER.
+        Some(Self {
             _not_send: PhantomData,
             _section: PhantomData,
-        }
+        })
+    }
+}
+
+impl Drop for Rtnl<'_> {
+    fn drop(&mut self) {
+        // Still under RTNL (the token's invariant).
+        HOLDER.store(null_mut(), Ordering::Relaxed);
     }
 }
 
@@ -83,14 +120,32 @@ impl<T> RtnlCell<T> {
 /// Takes RTNL (`rtnl_lock()`), runs `f` with the evidence, releases it.
 /// For generic netlink handlers, which the core does not call under RTNL.
 /// Sleeps: process context only, without RTNL held.
-pub(crate) fn with_lock<R>(f: impl for<'s> FnOnce(&mut Rtnl<'s>) -> R) -> R {
+pub(crate) fn with_lock<R>(f: impl for<'s> FnOnce(&mut Rtnl<'s>) -> R) -> Result<R, Error> {
     // SAFETY: callers are process-context handlers not holding RTNL.
     unsafe { raw::rtnl_lock() };
     // SAFETY: RTNL is held until the unlock below, which comes after the
-    // token's last use (`f` cannot keep it: it only borrows it); this is the
-    // only token of the section.
-    let result = f(&mut unsafe { Rtnl::assume_held() });
+    // token is dropped (`f` cannot keep it: it only borrows it).
+    let result = match unsafe { Rtnl::enter() } {
+        Some(mut rtnl) => Ok(f(&mut rtnl)),
+        // A section just begun cannot have a token yet.
+        None => Err(EBUSY),
+    };
     // SAFETY: paired with the `rtnl_lock()` above.
+    unsafe { raw::rtnl_unlock() };
+    result
+}
+
+/// With RTNL taken by `rtnl_trylock()`: runs `f` with the evidence and
+/// releases RTNL. `None` if RTNL was busy.
+pub(crate) fn try_with_lock<R>(f: impl for<'s> FnOnce(&mut Rtnl<'s>) -> R) -> Option<R> {
+    // SAFETY: a plain lock attempt; callers are process-context work.
+    if unsafe { raw::rtnl_trylock() } == 0 {
+        return None;
+    }
+    // SAFETY: RTNL is held until the unlock below, after the token is
+    // dropped.
+    let result = unsafe { Rtnl::enter() }.map(|mut rtnl| f(&mut rtnl));
+    // SAFETY: paired with the successful trylock.
     unsafe { raw::rtnl_unlock() };
     result
 }

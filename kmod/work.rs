@@ -11,7 +11,7 @@
 use crate::binding::{Addr, MAX_ADDRS};
 use crate::bindings::raw;
 use crate::group::{self, Group, IpmpDev};
-use crate::rtnl::Rtnl;
+use crate::rtnl::{self, Rtnl};
 use core::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 use kernel::types::Opaque;
 
@@ -103,16 +103,10 @@ unsafe fn group_of(work: *mut raw::work_struct, field: usize) -> &'static Group 
 
 /// Runs `f` under RTNL, or reschedules `dw` if RTNL is busy.
 fn with_rtnl_or_retry(dw: &Opaque<raw::delayed_work>, f: impl FnOnce(&mut Rtnl<'_>)) {
-    // SAFETY: plain lock attempt.
-    if unsafe { raw::rtnl_trylock() } == 0 {
+    if rtnl::try_with_lock(f).is_none() {
         // SAFETY: initialised work (we are running it).
         unsafe { raw::ipmp_schedule_work_ms(dw.get(), 1) };
-        return;
     }
-    // SAFETY: RTNL is held until the unlock below; the only token.
-    f(&mut unsafe { Rtnl::assume_held() });
-    // SAFETY: paired with the successful trylock.
-    unsafe { raw::rtnl_unlock() };
 }
 
 /// Kernel callback: the address sync.
