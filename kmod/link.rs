@@ -215,7 +215,7 @@ unsafe extern "C" fn ndo_uninit(dev: *mut raw::net_device) {
     // SAFETY: unregister_netdevice() calls ndo_uninit under RTNL.
     unsafe {
         with_rtnl(dev, |ipmp, rtnl| {
-            ipmp.group().work.cancel();
+            ipmp.group().work.disable();
             group::remove_all_members(ipmp, rtnl);
             ipmp.group().destroy(rtnl);
             Ok(())

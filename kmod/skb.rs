@@ -3,7 +3,7 @@
 
 use crate::bindings::raw;
 use crate::netdev::{NetDev, ETH_ALEN};
-use core::ptr::NonNull;
+use core::{marker::PhantomData, ptr::NonNull};
 use kernel::prelude::*;
 
 /// Ethernet header length.
@@ -44,18 +44,21 @@ impl SkBuff {
     /// Overwrites the Ethernet source address, unsharing the header first
     /// if a clone (e.g. a packet socket tap) still looks at it.
     pub(crate) fn set_eth_source(&mut self, addr: &[u8; ETH_ALEN]) -> Result {
-        if self.len() < ETH_HLEN {
-            return Err(EINVAL);
-        }
         // SAFETY: valid, exclusively owned skb; `skb_cow_head()` makes the
         // header writable and private or fails with -ENOMEM.
         let ret = unsafe { raw::ipmp_skb_cow_head(self.as_raw()) };
         if ret != 0 {
             return Err(ENOMEM);
         }
-        // SAFETY: on transmit `data` points to the Ethernet header, at least
-        // ETH_HLEN bytes long (checked above) and writable (cow above); the
-        // source address is at offset 6.
+        // The header must be in the linear part (`skb->len` counts paged
+        // data too); read after the cow, which may reallocate the head.
+        // SAFETY: valid skb.
+        if unsafe { raw::ipmp_skb_headlen(self.as_raw()) } < ETH_HLEN {
+            return Err(EINVAL);
+        }
+        // SAFETY: on transmit `data` points to the Ethernet header, whose
+        // ETH_HLEN bytes are linear (checked above) and writable (cow
+        // above); the source address is at offset 6.
         unsafe {
             let src = (*self.as_raw()).data.add(ETH_ALEN);
             core::ptr::copy_nonoverlapping(addr.as_ptr(), src, ETH_ALEN);
@@ -121,8 +124,10 @@ impl Drop for SkBuff {
 ///
 /// # Invariants
 /// `0` is a valid, unshared skb (after `skb_share_check()`), in the receive
-/// path of the current CPU for the lifetime `'a`.
-pub(crate) struct RxSkb<'a>(&'a mut raw::sk_buff);
+/// path of the current CPU for the lifetime `'a`. It is held as a raw
+/// pointer, never as a Rust reference: the C helpers change the skb
+/// through it.
+pub(crate) struct RxSkb<'a>(NonNull<raw::sk_buff>, PhantomData<&'a mut raw::sk_buff>);
 
 /// `skb->pkt_type` values.
 pub(crate) use raw::{PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST};
@@ -141,12 +146,12 @@ impl<'a> RxSkb<'a> {
         let skb = unsafe { raw::ipmp_skb_share_check(*pskb) };
         // SAFETY: as above; the core continues with `*pskb`.
         unsafe { *pskb = skb };
-        // SAFETY: non-NULL results are valid and unshared (invariant).
-        unsafe { skb.as_mut() }.map(Self)
+        // INVARIANT: non-NULL results are valid and unshared.
+        NonNull::new(skb).map(|skb| Self(skb, PhantomData))
     }
 
     fn as_raw(&self) -> *mut raw::sk_buff {
-        core::ptr::from_ref::<raw::sk_buff>(self.0).cast_mut()
+        self.0.as_ptr()
     }
 
     /// The ethertype (host order).

@@ -3,8 +3,8 @@
 //! table after address events, and announcing bindings.
 //!
 //! Both are delayed works on the system workqueue, embedded in the group's
-//! private area and cancelled (synchronously) in `ndo_uninit`, so the
-//! device outlives them. They need RTNL but must not block on it: the
+//! private area and disabled (synchronously: cancelled, and never queued
+//! again) in `ndo_uninit`, so the device outlives them. They need RTNL but must not block on it: the
 //! canceller holds RTNL while waiting for them, so they `rtnl_trylock()`
 //! and retry a millisecond later, as bonding's works do.
 
@@ -47,8 +47,8 @@ impl GroupWork {
         }
     }
 
-    /// Cancels both works and waits for them (`ndo_uninit`).
-    pub(crate) fn cancel(&self) {
+    /// Disables both works and waits for them (`ndo_uninit`).
+    pub(crate) fn disable(&self) {
         // From here on `schedule_*` do nothing. (No address event can come
         // after the group's NETDEV_UNREGISTER, which precedes `ndo_uninit`;
         // this is a second line of defence.)
@@ -60,11 +60,15 @@ impl GroupWork {
             return; // never initialised
         }
         self.announce_left.store(0, Ordering::Relaxed);
+        // Disabled, not only cancelled: an address notifier (which may run
+        // without RTNL) that saw `dev` before the swap above may still
+        // queue a work; on a disabled work that does nothing, so none can
+        // run after the group is freed.
         // SAFETY: initialised works; the functions below retry rather than
         // wait for RTNL, so waiting for them under RTNL cannot deadlock.
         unsafe {
-            raw::cancel_delayed_work_sync(self.sync.get());
-            raw::cancel_delayed_work_sync(self.announce.get());
+            raw::disable_delayed_work_sync(self.sync.get());
+            raw::disable_delayed_work_sync(self.announce.get());
         }
     }
 
