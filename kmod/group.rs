@@ -24,7 +24,6 @@ use crate::netdev::{self, ExtAck, LinkSpeed, NetDev};
 use crate::policy::MAX_MEMBERS;
 use crate::rcu::{RcuBox, RcuGuard};
 use crate::rtnl::{Rtnl, RtnlCell};
-use crate::rx;
 use crate::rxfilter;
 use crate::table::{Member, MemberTable};
 use crate::uapi;
@@ -253,7 +252,7 @@ impl IpmpDev {
 /// it stays valid even if the member leaves meanwhile).
 pub(crate) fn member_of(dev: &NetDev, rtnl: &Rtnl<'_>) -> Option<Arc<Member>> {
     let data = dev
-        .rx_handler_data(rx::handle_frame, rtnl)?
+        .rx_handler_data(link::rx_handler, rtnl)?
         .cast::<Member>();
     // SAFETY: our rx_handler's data is always an `Arc<Member>` turned raw in
     // `add_member`, released only after the handler is unregistered under
@@ -335,7 +334,7 @@ pub(crate) fn add_member(
     // NETDEV_UNREGISTER of `dev` or in `ndo_uninit` of the group.
     let member = Arc::new(unsafe { Member::new(dev, ipmp, id) }?, GFP_KERNEL)?;
     let handler_ref = Arc::into_raw(member.clone()).cast_mut().cast();
-    if let Err(e) = dev.register_rx_handler(rx::handle_frame, handler_ref, rtnl) {
+    if let Err(e) = dev.register_rx_handler(link::rx_handler, handler_ref, rtnl) {
         // SAFETY: the handler was not registered, so we still own this
         // reference from `into_raw` above.
         drop(unsafe { Arc::from_raw(handler_ref.cast::<Member>()) });
@@ -403,7 +402,7 @@ fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl<'_>) -> Result {
     if group.members_rtnl(rtnl).and_then(|t| t.find(dev)).is_none() {
         return Err(ENOENT);
     }
-    let handler_ref = dev.rx_handler_data(rx::handle_frame, rtnl).ok_or(ENOENT)?;
+    let handler_ref = dev.rx_handler_data(link::rx_handler, rtnl).ok_or(ENOENT)?;
     // Unpublish first, so that no reader picks the member while it is
     // being detached.
     let leaving = group.members_rtnl(rtnl).and_then(|t| t.find(dev)).cloned();

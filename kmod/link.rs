@@ -12,11 +12,14 @@
 
 use crate::bindings::raw;
 use crate::ethtool;
+use crate::frames::RxVerdict;
 use crate::group::{self, Group, IpmpDev};
 use crate::netdev::{AddrListsLocked, ExtAck, NetDev, ETH_ALEN};
 use crate::rtnl::Rtnl;
+use crate::rx;
 use crate::rxfilter;
-use crate::skb::SkBuff;
+use crate::skb::{RxSkb, SkBuff};
+use crate::table::Member;
 use crate::xmit;
 use core::{cell::UnsafeCell, ffi::c_int};
 use kernel::{error::to_result, prelude::*};
@@ -354,5 +357,33 @@ unsafe extern "C" fn ndo_vlan_rx_kill_vid(
             rxfilter::kill_vid(ipmp, proto, vid, rtnl);
             Ok(())
         })
+    }
+}
+
+/// The rx_handler of every member: where each frame goes is decided in
+/// `rx::deliver`.
+///
+/// # Safety
+/// Only the core receive path calls this, with a valid `*pskb`, on a device
+/// whose rx_handler_data is a live `Member` (see `group::add_member`).
+pub(crate) unsafe extern "C" fn rx_handler(
+    pskb: *mut *mut raw::sk_buff,
+) -> raw::rx_handler_result_t {
+    // SAFETY: the core gives a valid `pskb`.
+    let Some(mut skb) = (unsafe { RxSkb::from_handler_arg(pskb) }) else {
+        return raw::rx_handler_result_RX_HANDLER_CONSUMED;
+    };
+    // SAFETY: the frame's device is a member (the handler is only
+    // registered on members); its rx_handler_data is the member entry,
+    // kept alive until the handler is unregistered, which waits for this
+    // receive path to finish.
+    let member = unsafe { &*raw::ipmp_rx_handler_data(*pskb).cast::<Member>() };
+    match rx::deliver(member, &mut skb) {
+        RxVerdict::Member => raw::rx_handler_result_RX_HANDLER_PASS,
+        RxVerdict::Exact => raw::rx_handler_result_RX_HANDLER_EXACT,
+        RxVerdict::Group => {
+            skb.redirect_to(member.group().netdev());
+            raw::rx_handler_result_RX_HANDLER_ANOTHER
+        }
     }
 }

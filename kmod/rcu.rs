@@ -121,3 +121,10 @@ impl<T> Drop for RcuBox<T> {
         }
     }
 }
+
+/// Seconds of kernel uptime (from jiffies), for the flow table's ages on
+/// the fast path.
+pub(crate) fn now_secs() -> u32 {
+    // SAFETY: reads jiffies; callable in any context.
+    unsafe { raw::ipmp_now_secs() }
+}

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Receive path: the rx_handler registered on every member.
+//! Receive path: where each frame a member receives goes (the C-ABI
+//! rx_handler that calls this is `link::rx_handler`).
 //!
 //! For each frame a member receives (rules in `frames::rx_verdict`):
 //! - traffic for the member's own addresses (its test addresses, its IPv6
@@ -15,7 +16,6 @@
 //!
 //! Runs in softirq context under `rcu_read_lock()`.
 
-use crate::bindings::raw;
 use crate::frames::{self, Arrival, OwnCandidates, RxVerdict};
 use crate::group::IpmpDev;
 use crate::netdev::NetDev;
@@ -23,34 +23,8 @@ use crate::rcu::RcuGuard;
 use crate::skb::{RxSkb, PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST};
 use crate::table::{Member, MemberTable};
 
-/// The rx_handler of a member.
-///
-/// # Safety
-/// Only the core receive path calls this, with a valid `*pskb`, on a device
-/// whose rx_handler_data is a live `Member` (see `group::add_member`).
-pub(crate) unsafe extern "C" fn handle_frame(
-    pskb: *mut *mut raw::sk_buff,
-) -> raw::rx_handler_result_t {
-    // SAFETY: the core gives a valid `pskb`.
-    let Some(mut skb) = (unsafe { RxSkb::from_handler_arg(pskb) }) else {
-        return raw::rx_handler_result_RX_HANDLER_CONSUMED;
-    };
-    // SAFETY: the frame's device is a member (the handler is only
-    // registered on members); its rx_handler_data is the member entry,
-    // kept alive until the handler is unregistered, which waits for this
-    // receive path to finish.
-    let member = unsafe { &*raw::ipmp_rx_handler_data(*pskb).cast::<Member>() };
-    match deliver(member, &mut skb) {
-        RxVerdict::Member => raw::rx_handler_result_RX_HANDLER_PASS,
-        RxVerdict::Exact => raw::rx_handler_result_RX_HANDLER_EXACT,
-        RxVerdict::Group => {
-            skb.redirect_to(member.group().netdev());
-            raw::rx_handler_result_RX_HANDLER_ANOTHER
-        }
-    }
-}
-
-fn deliver(member: &Member, skb: &mut RxSkb<'_>) -> RxVerdict {
+/// Where a frame received by `member` goes (see the module comment).
+pub(crate) fn deliver(member: &Member, skb: &mut RxSkb<'_>) -> RxVerdict {
     let rcu = RcuGuard::new();
     let group = member.group();
     let Some(table) = group.group().table(&rcu) else {

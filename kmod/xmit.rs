@@ -15,7 +15,7 @@
 use crate::binding::Addr;
 use crate::frames::{self, Role, TxPath, ETH_HLEN};
 use crate::group::IpmpDev;
-use crate::rcu::RcuGuard;
+use crate::rcu::{self, RcuGuard};
 use crate::skb::SkBuff;
 use crate::table::Member;
 use kernel::prelude::*;
@@ -40,7 +40,7 @@ fn route<'a>(ipmp: &'a IpmpDev, rcu: &'a RcuGuard, skb: &mut SkBuff) -> Result<&
         TxPath::Flow => {
             let flows = group.flows(rcu).ok_or(ENODEV)?;
             let id = flows
-                .pick(skb.flow_hash(), now_secs(), table.active_ids())
+                .pick(skb.flow_hash(), rcu::now_secs(), table.active_ids())
                 .ok_or(ENODEV)?;
             table.member(id)
         }
@@ -86,9 +86,4 @@ fn route<'a>(ipmp: &'a IpmpDev, rcu: &'a RcuGuard, skb: &mut SkBuff) -> Result<&
     }
     skb.set_eth_source(&mac)?;
     Ok(member)
-}
-
-fn now_secs() -> u32 {
-    // SAFETY: reads jiffies; callable in any context.
-    unsafe { crate::bindings::raw::ipmp_now_secs() }
 }
