@@ -10,7 +10,7 @@
 use crate::binding::Addr;
 use crate::bindings::raw;
 use crate::group::{self, IpmpDev};
-use crate::link::OpsTable;
+use crate::link::{self, OpsTable};
 use crate::netdev::{ExtAck, NetDev};
 use crate::rtnl::{self, Rtnl};
 use crate::table::{Member, MemberTable};
@@ -457,7 +457,7 @@ fn ipmp_device<'s>(req: &mut Request, ifindex: u32, rtnl: &Rtnl<'s>) -> Result<&
 
 fn member_device(req: &mut Request, ifindex: u32, rtnl: &Rtnl<'_>) -> Result<Arc<Member>> {
     let dev = req.device(ifindex, rtnl)?;
-    group::member_of(dev, rtnl).ok_or_else(|| {
+    link::member_of(dev, rtnl).ok_or_else(|| {
         req.extack
             .set(format_args!("{} is not in an IPMP group", dev.name()));
         EINVAL

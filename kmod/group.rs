@@ -16,7 +16,6 @@
 //!   NETDEV_UNREGISTER, before the kernel can free it.
 
 use crate::binding::Addr;
-use crate::bindings::raw;
 use crate::flowtab::FlowTable;
 use crate::genl;
 use crate::link;
@@ -28,8 +27,10 @@ use crate::rxfilter;
 use crate::table::{Member, MemberTable};
 use crate::uapi;
 use crate::work::GroupWork;
+
+pub(crate) use crate::ipmpdev::IpmpDev;
 use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
-use kernel::{prelude::*, sync::Arc};
+use kernel::prelude::*;
 
 /// Default MTU ceiling of a group without members.
 const MAX_MTU_NO_MEMBERS: u32 = 65535;
@@ -208,59 +209,6 @@ impl Group {
     }
 }
 
-/// An `ipmp` net device.
-///
-/// # Invariants
-/// The device's `rtnl_link_ops` are this module's, so its private area
-/// holds a `Group` written by `link::setup`.
-#[repr(transparent)]
-pub(crate) struct IpmpDev(NetDev);
-
-impl IpmpDev {
-    /// # Safety
-    /// `ptr` is a live device created through this module's link ops.
-    pub(crate) unsafe fn from_raw<'a>(ptr: *mut raw::net_device) -> &'a IpmpDev {
-        // CAST: transparent wrapper of `NetDev`, itself of the C struct.
-        // SAFETY: live (caller) and ours (caller), which is the invariant.
-        unsafe { &*ptr.cast::<IpmpDev>() }
-    }
-
-    /// `dev` as an ipmp device, if it is one.
-    pub(crate) fn from_netdev(dev: &NetDev) -> Option<&IpmpDev> {
-        // SAFETY: live device; `rtnl_link_ops` is set before registration
-        // and never changes afterwards.
-        let ops = unsafe { (*dev.as_raw()).rtnl_link_ops };
-        // SAFETY: it is ours (checked) and live for the borrow of `dev`.
-        (core::ptr::eq(ops, link::link_ops())).then(|| unsafe { IpmpDev::from_raw(dev.as_raw()) })
-    }
-
-    /// The underlying net device.
-    pub(crate) fn netdev(&self) -> &NetDev {
-        &self.0
-    }
-
-    /// The group state.
-    pub(crate) fn group(&self) -> &Group {
-        // SAFETY: live ipmp device (invariant); `netdev_priv()` is its
-        // private area, which holds an initialised `Group` and lives as
-        // long as the device.
-        unsafe { &*raw::ipmp_netdev_priv(self.0.as_raw()).cast::<Group>() }
-    }
-}
-
-/// The member entry of a device that is in some group (a new reference:
-/// it stays valid even if the member leaves meanwhile).
-pub(crate) fn member_of(dev: &NetDev, rtnl: &Rtnl<'_>) -> Option<Arc<Member>> {
-    let data = dev
-        .rx_handler_data(link::rx_handler, rtnl)?
-        .cast::<Member>();
-    // SAFETY: our rx_handler's data is always an `Arc<Member>` turned raw in
-    // `add_member`, released only after the handler is unregistered under
-    // RTNL, which we hold: the borrow is valid for this call, and the
-    // conversion takes a reference of our own.
-    Some(unsafe { kernel::sync::ArcBorrow::from_raw(data) }.into())
-}
-
 /// `ip link set DEV master GROUP`: makes `dev` a member of `ipmp`.
 ///
 /// Refusals leave everything as it was and say why in `extack`.
@@ -330,22 +278,14 @@ pub(crate) fn add_member(
         return Err(ENOSPC);
     };
 
-    // SAFETY: both devices are live here; the member is released at
-    // NETDEV_UNREGISTER of `dev` or in `ndo_uninit` of the group.
-    let member = Arc::new(unsafe { Member::new(dev, ipmp, id) }?, GFP_KERNEL)?;
-    let handler_ref = Arc::into_raw(member.clone()).cast_mut().cast();
-    if let Err(e) = dev.register_rx_handler(link::rx_handler, handler_ref, rtnl) {
-        // SAFETY: the handler was not registered, so we still own this
-        // reference from `into_raw` above.
-        drop(unsafe { Arc::from_raw(handler_ref.cast::<Member>()) });
+    let member = link::attach_member(dev, ipmp, id, rtnl).inspect_err(|_| {
         extack.set(format_args!(
             "{}: cannot register the receive handler",
             dev.name()
         ));
-        return Err(e);
-    }
+    })?;
     if let Err(e) = dev.link_master(group_dev, extack, rtnl) {
-        unregister_handler(dev, handler_ref, rtnl);
+        link::detach_member(dev, rtnl);
         return Err(e);
     }
     if let Err(e) = rxfilter::join_flags(ipmp, &member, rtnl) {
@@ -355,7 +295,7 @@ pub(crate) fn add_member(
             group_dev.name()
         ));
         dev.unlink_master(group_dev, rtnl);
-        unregister_handler(dev, handler_ref, rtnl);
+        link::detach_member(dev, rtnl);
         return Err(e);
     }
     let added = member.clone();
@@ -364,7 +304,7 @@ pub(crate) fn add_member(
         Err(e) => {
             rxfilter::leave(ipmp, &added, rtnl);
             dev.unlink_master(group_dev, rtnl);
-            unregister_handler(dev, handler_ref, rtnl);
+            link::detach_member(dev, rtnl);
             return Err(e);
         }
     };
@@ -376,15 +316,6 @@ pub(crate) fn add_member(
     genl::notify_member(&added, uapi::EVENT_MEMBER_ADDED, rtnl);
     notify_changed(ipmp, changed & !(1 << id), rtnl);
     Ok(())
-}
-
-/// Unregisters our rx_handler from `dev` and drops the reference it held.
-fn unregister_handler(dev: &NetDev, handler_ref: *mut core::ffi::c_void, rtnl: &Rtnl<'_>) {
-    dev.unregister_rx_handler(rtnl);
-    // SAFETY: `handler_ref` is the `Arc::into_raw` reference given to the
-    // handler, which no CPU runs any more (`unregister_rx_handler()` waited
-    // for a grace period), so we own it again.
-    drop(unsafe { Arc::from_raw(handler_ref.cast::<Member>()) });
 }
 
 /// Removes `dev` from `ipmp` (`nomaster`, member unregistration) and
@@ -402,7 +333,9 @@ fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl<'_>) -> Result {
     if group.members_rtnl(rtnl).and_then(|t| t.find(dev)).is_none() {
         return Err(ENOENT);
     }
-    let handler_ref = dev.rx_handler_data(link::rx_handler, rtnl).ok_or(ENOENT)?;
+    if link::member_of(dev, rtnl).is_none() {
+        return Err(ENOENT);
+    }
     // Unpublish first, so that no reader picks the member while it is
     // being detached.
     let leaving = group.members_rtnl(rtnl).and_then(|t| t.find(dev)).cloned();
@@ -419,7 +352,7 @@ fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl<'_>) -> Result {
         rxfilter::leave(ipmp, m, rtnl);
     }
     dev.unlink_master(ipmp.netdev(), rtnl);
-    unregister_handler(dev, handler_ref, rtnl);
+    link::detach_member(dev, rtnl);
     // Its id may be reused by the next member, which must start without
     // this one's flows. Readers that still saw the old id went away with
     // the grace period of `update`.
@@ -437,16 +370,15 @@ fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl<'_>) -> Result {
 /// that is being unregistered).
 pub(crate) fn remove_all_members(ipmp: &IpmpDev, rtnl: &mut Rtnl<'_>) {
     loop {
+        // A reference of our own: the table it comes from is replaced by
+        // the detaching.
         let first = ipmp
             .group()
             .members_rtnl(rtnl)
             .and_then(|t| t.iter().next())
-            .map(|m| m.dev().as_raw());
-        let Some(dev) = first else { break };
-        // SAFETY: a member device is live while it is in the table, and it
-        // cannot leave it before we release it here under RTNL.
-        let dev = unsafe { NetDev::from_raw(dev) };
-        if detach_member(ipmp, dev, rtnl).is_err() {
+            .cloned();
+        let Some(member) = first else { break };
+        if detach_member(ipmp, member.dev(), rtnl).is_err() {
             break;
         }
     }

@@ -27,6 +27,7 @@ mod flowtab;
 mod frames;
 mod genl;
 mod group;
+mod ipmpdev;
 mod link;
 mod netdev;
 mod notifier;

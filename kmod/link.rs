@@ -14,7 +14,8 @@ use crate::bindings::raw;
 use crate::ethtool;
 use crate::frames::RxVerdict;
 use crate::group::{self, Group, IpmpDev};
-use crate::netdev::{AddrListsLocked, ExtAck, NetDev, ETH_ALEN};
+use crate::ipmpdev::IpmpDevPtr;
+use crate::netdev::{AddrListsLocked, DevPtr, ExtAck, NetDev, ETH_ALEN};
 use crate::rtnl::Rtnl;
 use crate::rx;
 use crate::rxfilter;
@@ -22,7 +23,11 @@ use crate::skb::{RxSkb, SkBuff};
 use crate::table::Member;
 use crate::xmit;
 use core::{cell::UnsafeCell, ffi::c_int};
-use kernel::{error::to_result, prelude::*};
+use kernel::{
+    error::to_result,
+    prelude::*,
+    sync::{Arc, ArcBorrow},
+};
 
 /// A C operations table in a `static`.
 ///
@@ -386,4 +391,53 @@ pub(crate) unsafe extern "C" fn rx_handler(
             raw::rx_handler_result_RX_HANDLER_ANOTHER
         }
     }
+}
+
+/// Makes `dev` a member of `ipmp` as far as receiving goes: a member entry
+/// with id `id`, and this module's rx_handler on `dev` with a reference
+/// to the entry as its data. Undone by [`detach_member`].
+pub(crate) fn attach_member(
+    dev: &NetDev,
+    ipmp: &IpmpDev,
+    id: u8,
+    rtnl: &Rtnl<'_>,
+) -> Result<Arc<Member>> {
+    // SAFETY: both devices are live; the entry is dropped from every table
+    // and from the rx_handler (`detach_member`, called at NETDEV_UNREGISTER
+    // of `dev` and in `ndo_uninit` of the group, under RTNL, each followed
+    // by a grace period) before either device can be freed.
+    let (dev_ptr, group_ptr) = unsafe { (DevPtr::new(dev), IpmpDevPtr::new(ipmp)) };
+    let member = Arc::new(Member::new(dev_ptr, group_ptr, id), GFP_KERNEL)?;
+    let data = Arc::into_raw(member.clone()).cast_mut().cast();
+    if let Err(e) = dev.register_rx_handler(rx_handler, data, rtnl) {
+        // SAFETY: the handler was not registered, so this reference from
+        // `into_raw` above is still ours.
+        drop(unsafe { Arc::from_raw(data.cast::<Member>()) });
+        return Err(e);
+    }
+    Ok(member)
+}
+
+/// The member entry of `dev` if it is a member of some group (a new
+/// reference).
+pub(crate) fn member_of(dev: &NetDev, rtnl: &Rtnl<'_>) -> Option<Arc<Member>> {
+    let data = dev.rx_handler_data(rx_handler, rtnl)?.cast::<Member>();
+    // SAFETY: this module's rx_handler always has an `Arc<Member>` turned
+    // raw in `attach_member` as its data, released only after the handler
+    // is unregistered under RTNL, which we hold: the borrow is valid for
+    // this call, and the conversion takes a reference of our own.
+    Some(unsafe { ArcBorrow::from_raw(data) }.into())
+}
+
+/// Removes this module's rx_handler from `dev` and drops the reference to
+/// the member entry it held; nothing if `dev` has not got it.
+pub(crate) fn detach_member(dev: &NetDev, rtnl: &Rtnl<'_>) {
+    let Some(data) = dev.rx_handler_data(rx_handler, rtnl) else {
+        return;
+    };
+    dev.unregister_rx_handler(rtnl);
+    // SAFETY: `data` is the `Arc::into_raw` reference given to the
+    // handler, which no CPU runs any more (`unregister_rx_handler()` waited
+    // for a grace period), so it is ours again.
+    drop(unsafe { Arc::from_raw(data.cast::<Member>()) });
 }

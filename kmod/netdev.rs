@@ -8,7 +8,12 @@
 use crate::bindings::raw;
 use crate::rcu::RcuGuard;
 use crate::rtnl::Rtnl;
-use core::{ffi::c_void, fmt, marker::PhantomData, ptr::addr_of};
+use core::{
+    ffi::c_void,
+    fmt,
+    marker::PhantomData,
+    ptr::{addr_of, NonNull},
+};
 use kernel::{error::to_result, prelude::*, str::CStr, types::Opaque};
 
 /// Length of an Ethernet hardware address.
@@ -483,6 +488,36 @@ pub(crate) struct LinkSpeed {
     pub(crate) speed_mbps: u32,
     /// Full (not half) duplex.
     pub(crate) full_duplex: bool,
+}
+
+/// A pointer to a device, kept by member entries (see `table::Member`).
+///
+/// # Invariants
+/// Points to a device that stays allocated while the value is used:
+/// whoever creates one releases the entries holding it before the device
+/// can be freed.
+pub(crate) struct DevPtr(NonNull<raw::net_device>);
+
+// SAFETY: a pointer to a net device, which any thread may use; its
+// validity does not depend on the thread.
+unsafe impl Send for DevPtr {}
+// SAFETY: as above; the value is never written after creation.
+unsafe impl Sync for DevPtr {}
+
+impl DevPtr {
+    /// # Safety
+    /// `dev` stays allocated for as long as the value (or anything holding
+    /// it) can be used; see the type's invariants.
+    pub(crate) unsafe fn new(dev: &NetDev) -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Self(NonNull::from(dev).cast())
+    }
+
+    /// The device.
+    pub(crate) fn get(&self) -> &NetDev {
+        // SAFETY: allocated while `self` is usable (invariant).
+        unsafe { NetDev::from_raw(self.0.as_ptr()) }
+    }
 }
 
 /// A copied interface name, printable with `{}`.

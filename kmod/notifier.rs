@@ -18,7 +18,7 @@
 
 use crate::bindings::raw;
 use crate::group::{self, IpmpDev};
-use crate::link::OpsTable;
+use crate::link::{self, OpsTable};
 use crate::netdev::{ExtAck, NetDev};
 use crate::rtnl::Rtnl;
 use crate::rxfilter;
@@ -130,7 +130,7 @@ unsafe extern "C" fn netdev_event(
         }
         return raw::NOTIFY_DONE as c_int;
     }
-    let Some(member) = group::member_of(dev, &rtnl) else {
+    let Some(member) = link::member_of(dev, &rtnl) else {
         return raw::NOTIFY_DONE as c_int;
     };
     let group_dev: *mut raw::net_device = member.group().netdev().as_raw();

@@ -9,25 +9,21 @@
 //! name members by a byte.
 
 use crate::binding::{self, Addr, Binding, MAX_ADDRS};
-use crate::bindings::raw;
 use crate::frames::Role;
-use crate::group::IpmpDev;
-use crate::netdev::NetDev;
+use crate::ipmpdev::{IpmpDev, IpmpDevPtr};
+use crate::netdev::{DevPtr, NetDev};
 use crate::policy::{self, MemberState, MAX_MEMBERS};
 use crate::uapi;
-use core::ptr::NonNull;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{prelude::*, sync::Arc};
 
 /// An underlying interface in a group.
-///
-/// # Invariants
-/// `dev` is the member device and `group` its group's device; both stay
-/// valid while the member is in the group's table or registered as the
-/// member's rx_handler_data (see `group`).
 pub(crate) struct Member {
-    dev: NonNull<raw::net_device>,
-    group: NonNull<raw::net_device>,
+    /// The member device; valid while the entry is in the group (the
+    /// creator, `link::attach_member`, answers for it).
+    dev: DevPtr,
+    /// The group's device, likewise.
+    group: IpmpDevPtr,
     id: u8,
     /// `uapi::MEMBER_F_*`: written under RTNL, read anywhere.
     flags: AtomicU32,
@@ -36,42 +32,26 @@ pub(crate) struct Member {
     rx_flags: AtomicU32,
 }
 
-// SAFETY: the pointers refer to net devices, which the kernel lets any
-// thread use; the validity rules above do not depend on the thread.
-unsafe impl Send for Member {}
-// SAFETY: the only interior mutability is an atomic; shared access to the
-// devices is what net devices are designed for.
-unsafe impl Sync for Member {}
-
 impl Member {
     /// A member entry for `dev` in `group`, with id `id`.
-    ///
-    /// # Safety
-    /// Both devices are live, and the caller releases the member (removes
-    /// it from every table and from `dev`'s rx_handler_data) before either
-    /// device can be freed.
-    pub(crate) unsafe fn new(dev: &NetDev, group: &IpmpDev, id: u8) -> Result<Self> {
-        // INVARIANT: guaranteed by the caller.
-        Ok(Self {
-            dev: NonNull::new(dev.as_raw()).ok_or(EINVAL)?,
-            group: NonNull::new(group.netdev().as_raw()).ok_or(EINVAL)?,
+    pub(crate) fn new(dev: DevPtr, group: IpmpDevPtr, id: u8) -> Self {
+        Self {
+            dev,
+            group,
             id,
             flags: AtomicU32::new(0),
             rx_flags: AtomicU32::new(0),
-        })
+        }
     }
 
     /// The member device.
     pub(crate) fn dev(&self) -> &NetDev {
-        // SAFETY: valid while `self` is reachable (type invariant).
-        unsafe { NetDev::from_raw(self.dev.as_ptr()) }
+        self.dev.get()
     }
 
     /// The group device.
     pub(crate) fn group(&self) -> &IpmpDev {
-        // SAFETY: valid while `self` is reachable (type invariant), and an
-        // ipmp device since only `group::add_member` creates members.
-        unsafe { IpmpDev::from_raw(self.group.as_ptr()) }
+        self.group.get()
     }
 
     /// The member's id within its group.
