@@ -20,6 +20,7 @@ use kernel::prelude::*;
 #[allow(unreachable_pub)]
 mod binding;
 mod bindings;
+mod delayed_work;
 mod ethtool;
 #[allow(unreachable_pub)]
 mod flowtab;

@@ -6,7 +6,10 @@ use crate::bindings::raw;
 use crate::group::Group;
 use crate::link;
 use crate::netdev::NetDev;
-use core::ptr::NonNull;
+use core::{
+    ptr::NonNull,
+    sync::atomic::{AtomicPtr, Ordering},
+};
 
 /// An `ipmp` net device.
 ///
@@ -76,5 +79,46 @@ impl IpmpDevPtr {
         // SAFETY: allocated while `self` is usable (invariant), and an ipmp
         // device (it was one at creation; the kind never changes).
         unsafe { IpmpDev::from_raw(self.0.as_ptr()) }
+    }
+}
+
+/// The device of a group, for its deferred work: set when the group is
+/// initialised, cleared when it is torn down.
+///
+/// # Invariants
+/// While set, it points to a live ipmp device; it is cleared in
+/// `ndo_uninit`, and a reference obtained from it is only used by the
+/// group's works, which `ndo_uninit` waits for after clearing it.
+pub(crate) struct GroupDevSlot(AtomicPtr<raw::net_device>);
+
+impl GroupDevSlot {
+    /// Empty.
+    pub(crate) const fn empty() -> Self {
+        Self(AtomicPtr::new(core::ptr::null_mut()))
+    }
+
+    /// Sets the group's device (`ndo_init`).
+    ///
+    /// # Safety
+    /// `dev` is the device whose private area holds this slot; its
+    /// `ndo_uninit` calls [`Self::clear`] and then waits for every user.
+    pub(crate) unsafe fn set(&self, dev: &IpmpDev) {
+        // INVARIANT: guaranteed by the caller.
+        self.0.store(dev.netdev().as_raw(), Ordering::Release);
+    }
+
+    /// Clears it; whether it was set.
+    pub(crate) fn clear(&self) -> bool {
+        !self
+            .0
+            .swap(core::ptr::null_mut(), Ordering::AcqRel)
+            .is_null()
+    }
+
+    /// The device, if set.
+    pub(crate) fn get(&self) -> Option<&IpmpDev> {
+        let dev = self.0.load(Ordering::Acquire);
+        // SAFETY: a set slot points to a live ipmp device (invariant).
+        (!dev.is_null()).then(|| unsafe { IpmpDev::from_raw(dev) })
     }
 }

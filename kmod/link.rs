@@ -21,6 +21,7 @@ use crate::rx;
 use crate::rxfilter;
 use crate::skb::{RxSkb, SkBuff};
 use crate::table::Member;
+use crate::work::GroupWork;
 use crate::xmit;
 use core::{cell::UnsafeCell, ffi::c_int};
 use kernel::{
@@ -208,7 +209,7 @@ unsafe extern "C" fn ndo_init(dev: *mut raw::net_device) -> c_int {
     unsafe {
         with_rtnl(dev, |ipmp, rtnl| {
             ipmp.group().init(rtnl)?;
-            ipmp.group().work.init(ipmp);
+            GroupWork::init(ipmp);
             ipmp.netdev().set_carrier(false);
             Ok(())
         })

@@ -5,6 +5,7 @@
 //! never with raw pointers. What a method needs (RTNL, a live device) is
 //! in its signature or in the type's invariants.
 
+use crate::binding::{Addr, MAX_ADDRS};
 use crate::bindings::raw;
 use crate::rcu::RcuGuard;
 use crate::rtnl::Rtnl;
@@ -345,6 +346,32 @@ impl NetDev {
         let a = core::ptr::from_ref(addr).cast::<raw::in6_addr>();
         // SAFETY: live device, valid 16-byte address for the call.
         unsafe { raw::ipmp_dev_has_addr6(self.as_raw(), a) }
+    }
+
+    /// The device's IPv4 and IPv6 addresses, into `out`; how many (at
+    /// most `out.len()`).
+    pub(crate) fn ip_addresses(&self, out: &mut [Addr], _rtnl: &Rtnl<'_>) -> usize {
+        let mut raw_addrs = [raw::ipmp_addr::default(); MAX_ADDRS];
+        let max = out.len().min(MAX_ADDRS);
+        // SAFETY: live device, RTNL held as the helper requires; the buffer
+        // holds `max` entries.
+        let n = unsafe { raw::ipmp_dev_addrs(self.as_raw(), raw_addrs.as_mut_ptr(), max as i32) };
+        let n = usize::try_from(n).unwrap_or(0).min(max);
+        for (slot, a) in out.iter_mut().zip(raw_addrs.iter().take(n)) {
+            *slot = match u32::from(a.family) {
+                raw::AF_INET => Addr::V4([a.addr[0], a.addr[1], a.addr[2], a.addr[3]]),
+                _ => Addr::V6(a.addr),
+            };
+        }
+        n
+    }
+
+    /// Sends gratuitous ARP for every IPv4 address and unsolicited
+    /// neighbour advertisements for every IPv6 address of the device (and
+    /// of VLANs on it): `__netdev_notify_peers()`.
+    pub(crate) fn notify_peers(&self, _rtnl: &Rtnl<'_>) {
+        // SAFETY: live device, RTNL held as the function requires.
+        unsafe { raw::__netdev_notify_peers(self.as_raw()) };
     }
 
     /// The device's received and transmitted packet counters
