@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-//! A delayed work item embedded in a group (`struct delayed_work` on the
-//! system workqueue), and the C callbacks that find their group again.
+//! The delayed work items embedded in a group (`struct delayed_work` on
+//! the system workqueue), and the C callbacks that find their group
+//! again. What the works do is in `work`.
 //!
 //! The work items live in the group device's private area ([`Group`]'s
 //! `work`), so a callback gets from its `work_struct` to the group by
@@ -9,10 +10,85 @@
 //! `ndo_uninit`, so no callback runs once the group is being freed.
 
 use crate::bindings::raw;
-use crate::group::Group;
-use crate::work::{self, GroupWork};
-use core::sync::atomic::{AtomicBool, Ordering};
+use crate::group::{Group, IpmpDev};
+use crate::ipmpdev::GroupDevSlot;
+use crate::work;
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use kernel::types::Opaque;
+
+/// The deferred work of one group.
+pub(crate) struct GroupWork {
+    /// The group device; set in `init` (before any scheduling), cleared
+    /// when the works are disabled.
+    pub(crate) dev: GroupDevSlot,
+    pub(crate) sync: DelayedWork,
+    pub(crate) announce: DelayedWork,
+    /// Announcement rounds still to send.
+    pub(crate) announce_left: AtomicU32,
+}
+
+impl GroupWork {
+    /// Where the address sync work is, for `delayed_work`'s callbacks.
+    pub(crate) const SYNC_OFFSET: usize = core::mem::offset_of!(GroupWork, sync);
+    /// Where the announcement work is.
+    pub(crate) const ANNOUNCE_OFFSET: usize = core::mem::offset_of!(GroupWork, announce);
+
+    /// Not yet usable: `init` must run first.
+    pub(crate) const fn new() -> Self {
+        Self {
+            dev: GroupDevSlot::empty(),
+            sync: DelayedWork::new(),
+            announce: DelayedWork::new(),
+            announce_left: AtomicU32::new(0),
+        }
+    }
+
+    /// Prepares the works of `ipmp`'s group (`ndo_init`).
+    ///
+    /// # Safety
+    /// Called from `ipmp`'s `ndo_init`, whose `ndo_uninit` calls
+    /// [`Self::disable`].
+    pub(crate) unsafe fn init(ipmp: &IpmpDev) {
+        let w = &ipmp.group().work;
+        // SAFETY: `w` is in `ipmp`'s private area; its `ndo_uninit` calls
+        // `disable` (caller), which clears the slot and then waits for the
+        // works, the slot's only users; nothing schedules them before
+        // `ndo_init` returns.
+        unsafe {
+            w.dev.set(ipmp);
+            w.sync.init(Job::SyncAddresses);
+            w.announce.init(Job::Announce);
+        }
+    }
+
+    /// Disables both works and waits for them (`ndo_uninit`).
+    pub(crate) fn disable(&self) {
+        // From here on the works do nothing when they run. (No address
+        // event can come after the group's NETDEV_UNREGISTER, which
+        // precedes `ndo_uninit`; a notifier racing it finds the works
+        // disabled.)
+        if !self.dev.clear() {
+            return; // never initialised
+        }
+        self.announce_left.store(0, Ordering::Relaxed);
+        self.sync.disable();
+        self.announce.disable();
+    }
+
+    /// Schedules an address sync.
+    pub(crate) fn schedule_sync(&self) {
+        self.sync.schedule_ms(0);
+    }
+
+    /// Starts `count` announcement rounds (restarting any in progress).
+    pub(crate) fn start_announcing(&self, count: u32) {
+        if count == 0 {
+            return;
+        }
+        self.announce_left.store(count, Ordering::Relaxed);
+        self.announce.schedule_ms(0);
+    }
+}
 
 /// Which of a group's works a [`DelayedWork`] is: the callback it runs.
 #[derive(Clone, Copy)]

@@ -16,6 +16,7 @@
 //!   NETDEV_UNREGISTER, before the kernel can free it.
 
 use crate::binding::Addr;
+use crate::delayed_work::GroupWork;
 use crate::flowtab::FlowTable;
 use crate::genl;
 use crate::link;
@@ -26,7 +27,6 @@ use crate::rtnl::{Rtnl, RtnlCell};
 use crate::rxfilter;
 use crate::table::{Member, MemberTable};
 use crate::uapi;
-use crate::work::GroupWork;
 
 pub(crate) use crate::ipmpdev::IpmpDev;
 use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};

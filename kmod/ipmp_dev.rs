@@ -27,6 +27,8 @@ mod flowtab;
 #[allow(unreachable_pub)]
 mod frames;
 mod genl;
+mod genl_family;
+mod genl_wire;
 mod group;
 mod ipmpdev;
 mod link;
@@ -62,12 +64,12 @@ struct IpmpModule {
     _link: link::Registration,
     _addr_notifier: notifier::AddrRegistration,
     _notifier: notifier::Registration,
-    _genl: genl::Registration,
+    _genl: genl_family::Registration,
 }
 
 impl kernel::Module for IpmpModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let genl = genl::Registration::new(module)?;
+        let genl = genl_family::Registration::new(module)?;
         let notifier = notifier::Registration::new()?;
         let addr_notifier = notifier::AddrRegistration::new()?;
         let link = link::Registration::new()?;

@@ -11,6 +11,7 @@
 //! and under `rcu_read_lock_bh()`.
 
 use crate::bindings::raw;
+use crate::delayed_work::GroupWork;
 use crate::ethtool;
 use crate::frames::RxVerdict;
 use crate::group::{self, Group, IpmpDev};
@@ -21,7 +22,6 @@ use crate::rx;
 use crate::rxfilter;
 use crate::skb::{RxSkb, SkBuff};
 use crate::table::Member;
-use crate::work::GroupWork;
 use crate::xmit;
 use core::{cell::UnsafeCell, ffi::c_int};
 use kernel::{
@@ -205,7 +205,9 @@ unsafe fn with_rtnl(
 /// # Safety
 /// Only `register_netdevice()` calls this, under RTNL, on an ipmp device.
 unsafe extern "C" fn ndo_init(dev: *mut raw::net_device) -> c_int {
-    // SAFETY: register_netdevice() calls ndo_init under RTNL on our device.
+    // SAFETY: register_netdevice() calls ndo_init under RTNL on our
+    // device; this is `ipmp`'s ndo_init, and its ndo_uninit (below)
+    // disables the works `GroupWork::init` prepares.
     unsafe {
         with_rtnl(dev, |ipmp, rtnl| {
             ipmp.group().init(rtnl)?;
