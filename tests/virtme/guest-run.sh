@@ -27,17 +27,11 @@ echo "@@ipmp-test guest $(uname -r) $(nproc) cpus"
 # Each step is bounded: a hang (say, a device whose last reference never
 # goes: "unregister_netdevice: waiting for ...") must fail this scenario
 # with its kernel log, not stall the whole run.
-nic_by_mac() {
-    local d
-    for d in /sys/class/net/*; do
-        [ "$(cat "$d/address")" = "$1" ] && { basename "$d"; return 0; }
-    done
-    return 1
-}
-wait_nic() {
+. ./nics.sh
+wait_nic() {  # wait_nic N: until hub NIC N is in this namespace (10 s)
     local _
     for _ in $(seq 100); do
-        nic_by_mac "$1" >/dev/null && return 0
+        hub_nic "$1" >/dev/null && return 0
         sleep 0.1
     done
     return 1
@@ -62,8 +56,8 @@ teardown() {
     # namespace (a deleted namespace returns them asynchronously), released,
     # without addresses, down.
     for link in $(seq 0 3); do
-        wait_nic "52:54:00:07:00:0$link" || { echo "teardown: NIC 52:54:00:07:00:0$link did not come back"; ok=1; continue; }
-        link=$(nic_by_mac "52:54:00:07:00:0$link")
+        wait_nic "$link" || { echo "teardown: hub NIC $link (52:54:00:07:00:0$link) did not come back"; ok=1; continue; }
+        link=$(hub_nic "$link")
         ip link set "$link" nomaster 2>/dev/null
         ip link set "$link" promisc off allmulticast off down 2>/dev/null
         ip addr flush dev "$link" 2>/dev/null

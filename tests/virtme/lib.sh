@@ -200,18 +200,11 @@ host() {
     ip link set "$ns-sw" up
 }
 
-# hub_nic N: the name of the virtio-net NIC with MAC 52:54:00:07:00:0N.
-# vmtest gives every VM four such NICs on one QEMU hub (N = 0 for a peer,
-# 1-3 for members); the hub repeats every frame to every port and each NIC
-# applies the receive filter its driver programmed, as hardware does.
-# Carrier cannot be changed from the guest: link failures stay on veth.
-hub_nic() {
-    local d
-    for d in /sys/class/net/*; do
-        [ "$(cat "$d/address")" = "52:54:00:07:00:0$1" ] && { basename "$d"; return 0; }
-    done
-    return 1
-}
+# The hub's virtio-net NICs (hub_nic N): a real driver whose receive
+# filter QEMU applies as hardware does, while the hub repeats every frame to
+# every port. Carrier cannot be changed from the guest: link failures stay
+# on veth.
+. "$(dirname "${BASH_SOURCE[0]}")/nics.sh"
 
 # driver_of IF: the kernel driver behind IF (virtio_net, veth has none).
 driver_of() { basename "$(readlink "/sys/class/net/$1/device/driver")"; }

@@ -176,7 +176,7 @@ fn boot(
 /// QEMU options for four virtio-net NICs on one hub (hub 7), MACs
 /// 52:54:00:07:00:00 to :03, reporting 1000 Mb/s full duplex: a real
 /// driver's receive filter and link settings for the
-/// scenarios that depend on it (tests/virtme/lib.sh `hub_nic`). A hub
+/// scenarios that depend on it (tests/virtme/nics.sh `hub_nic`). A hub
 /// repeats every frame to every port, like a switch flooding; each NIC
 /// drops what its driver's filter does not accept, as hardware does.
 fn hub_nics() -> String {
