@@ -7,7 +7,8 @@
         line arrives on stdin (an empty stdin is not a line); prints
         "received N".
     mcast.py send IFNAME GROUP PORT N
-        sends N datagrams to GROUP:PORT out of IFNAME, 0.2 s apart.
+        sends N datagrams to GROUP:PORT (a multicast group, or a broadcast
+        address) out of IFNAME, 0.2 s apart.
 """
 import ipaddress
 import select
@@ -56,6 +57,7 @@ def send(ifname, group, port, n):
     fam = family_of(group)
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, ifname.encode())
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)  # also broadcasts
     index = socket.if_nametoindex(ifname)
     if fam == socket.AF_INET6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_IF, index)

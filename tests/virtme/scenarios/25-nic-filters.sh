@@ -187,6 +187,18 @@ vlan_reach() {  # vlan_reach WHEN: both VLAN addresses answer at a member's MAC
     ok "$1: both families over VLAN 100, answered at members' MACs"
 }
 vlan_reach "VLAN 100, all members active"
+# Tagged broadcast and multicast reach the group once, not once per member
+# (every member's NIC takes them: the hub repeats them to all three).
+tcpdump -l -n -i itops0.100 -Q in 'udp port 5002' >/tmp/vlan-rx.txt 2>/tmp/vlan-rx.err &
+vlan_capture=$!
+tcpdump_ready /tmp/vlan-rx.err
+ip netns exec peer python3 ../mcast.py send vlan100 198.51.100.255 5002 5
+ip netns exec peer python3 ../mcast.py send vlan100 224.0.0.1 5002 5
+sleep 1
+kill "$vlan_capture"
+wait "$vlan_capture" 2>/dev/null || true
+expect_eq "$(grep -c '198.51.100.255.5002' /tmp/vlan-rx.txt)" 5 "tagged broadcasts received on itops0.100 (once each)"
+expect_eq "$(grep -c '224.0.0.1.5002' /tmp/vlan-rx.txt)" 5 "tagged multicasts received on itops0.100 (once each)"
 # The member the peer uses for the VLAN's IPv4 address goes offline; the
 # peer's entry is not flushed: the announcements must move it.
 vlan_mac=$(ip -n peer -j neigh show 198.51.100.10 dev vlan100 | jq -r '.[0].lladdr')
