@@ -213,6 +213,16 @@ driver_of() { basename "$(readlink "/sys/class/net/$1/device/driver")"; }
 # through), one "ADDRESS [users N]" per line, sorted.
 maddr_of() { ip maddr show dev "$1" | sed -n 's/^[[:space:]]*link[[:space:]]*//p' | sort; }
 
+# three_members_lan: the LAN most scenarios use: members net0-net2 (veth,
+# their switch ends sw-net0..2) and a host "peer" (eth0 192.0.2.2/24) on
+# the switch sw0; no group yet.
+three_members_lan() {
+    local n
+    for n in net0 net1 net2; do veth "$n" "sw-$n"; done
+    host peer 192.0.2.2/24
+    switch sw0 sw-net0 sw-net1 sw-net2 peer-sw
+}
+
 # --- the kernel's view, through ipmpadm --------------------------------------
 
 # member_field IF FIELD: a field of the member's kernel state (ipmpadm -j).

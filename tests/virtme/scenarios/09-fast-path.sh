@@ -13,9 +13,7 @@
 load_ipmp
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 
-for n in net0 net1 net2; do veth "$n" "sw-$n"; done
-host peer 192.0.2.2/24
-switch sw0 sw-net0 sw-net1 sw-net2 peer-sw
+three_members_lan
 group itops0 net0 net1 net2
 ip addr add 192.0.2.1/24 dev itops0
 ip addr add 192.0.2.22/32 dev net2

@@ -13,10 +13,8 @@
 load_ipmp
 sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
 
-for n in net0 net1 net2; do veth "$n" "sw-$n"; done
-host peer 192.0.2.2/24
+three_members_lan
 ip -n peer addr add 2001:db8::2/64 dev eth0 nodad
-switch sw0 sw-net0 sw-net1 sw-net2 peer-sw
 group itops0 net0 net1 net2
 ipmpadm set-group itops0 --announce-count 3 --announce-interval 200
 for i in 11 12 13 14 15 16; do ip addr add "192.0.2.$i/24" dev itops0; done

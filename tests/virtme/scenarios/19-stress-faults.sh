@@ -11,9 +11,7 @@
 #   data address 192.0.2.1
 # timeout: 360
 . ../lib.sh
-for n in net0 net1 net2; do veth "$n" "sw-$n"; done
-host peer 192.0.2.2/24
-switch sw0 sw-net0 sw-net1 sw-net2 peer-sw
+three_members_lan
 
 build() {
     load_ipmp
