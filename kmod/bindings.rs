@@ -8,6 +8,8 @@
 //! `skb`, `rcu`, `rtnl`, the C adapters in `link` and `notifier`) touches
 //! these items directly.
 
+use core::cell::UnsafeCell;
+
 #[allow(
     dead_code,
     improper_ctypes,
@@ -30,4 +32,26 @@ pub(crate) mod raw {
     type __kernel_ptrdiff_t = isize;
 
     include!("bindings_generated.rs");
+}
+
+/// A C operations table in a `static`.
+///
+/// The kernel writes into `rtnl_link_ops` (its list head) while registering
+/// it, so the table must be mutable memory; Rust code never touches it
+/// after start-up.
+#[repr(transparent)]
+pub(crate) struct OpsTable<T>(UnsafeCell<T>);
+
+// SAFETY: Rust never reads or writes the contents after module init; the
+// kernel serialises its own accesses (registration under RTNL/its locks).
+unsafe impl<T> Sync for OpsTable<T> {}
+
+impl<T> OpsTable<T> {
+    pub(crate) const fn new(value: T) -> Self {
+        Self(UnsafeCell::new(value))
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut T {
+        self.0.get()
+    }
 }

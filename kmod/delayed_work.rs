@@ -1,26 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The delayed work items embedded in a group (`struct delayed_work` on
-//! the system workqueue), and the C callbacks that find their group
-//! again. What the works do is in `work`.
+//! the system workqueue), and the C callbacks that find their
+//! [`GroupWork`] again. What the works do is given by a [`GroupJobs`]
+//! implementation (`work`), chosen when they are initialised, so this
+//! layer knows nothing of groups.
 //!
-//! The work items live in the group device's private area ([`Group`]'s
-//! `work`), so a callback gets from its `work_struct` to the group by
-//! subtracting the field offsets (`container_of`). They are initialised in
-//! `ndo_init` and disabled (cancelled, and never queued again) in
-//! `ndo_uninit`, so no callback runs once the group is being freed.
+//! The work items live in the group device's private area, so a callback
+//! gets from its `work_struct` to the `GroupWork` by subtracting the field
+//! offsets (`container_of`). They are initialised in `ndo_init` and
+//! disabled (cancelled, and never queued again) in `ndo_uninit`, so no
+//! callback runs once the group is being freed.
 
 use crate::bindings::raw;
-use crate::group::{Group, IpmpDev};
-use crate::ipmpdev::GroupDevSlot;
-use crate::work;
-use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use crate::netdev::NetDev;
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use kernel::types::Opaque;
+
+/// What a group's works do when they run.
+pub(crate) trait GroupJobs {
+    /// The address sync work ([`GroupWork::schedule_sync`]).
+    fn sync_addresses(work: &GroupWork);
+    /// The announcement work ([`GroupWork::start_announcing`]).
+    fn announce(work: &GroupWork);
+}
 
 /// The deferred work of one group.
 pub(crate) struct GroupWork {
     /// The group device; set in `init` (before any scheduling), cleared
     /// when the works are disabled.
-    pub(crate) dev: GroupDevSlot,
+    dev: GroupDevSlot,
     pub(crate) sync: DelayedWork,
     pub(crate) announce: DelayedWork,
     /// Announcement rounds still to send.
@@ -43,22 +51,27 @@ impl GroupWork {
         }
     }
 
-    /// Prepares the works of `ipmp`'s group (`ndo_init`).
+    /// Prepares the works of the group device `dev`, to run `J`'s jobs
+    /// (`ndo_init`).
     ///
     /// # Safety
-    /// Called from `ipmp`'s `ndo_init`, whose `ndo_uninit` calls
-    /// [`Self::disable`].
-    pub(crate) unsafe fn init(ipmp: &IpmpDev) {
-        let w = &ipmp.group().work;
-        // SAFETY: `w` is in `ipmp`'s private area; its `ndo_uninit` calls
+    /// `self` is in `dev`'s private area; called from `dev`'s `ndo_init`,
+    /// whose `ndo_uninit` calls [`Self::disable`].
+    pub(crate) unsafe fn init<J: GroupJobs>(&self, dev: &NetDev) {
+        // SAFETY: `self` is in `dev`'s private area; its `ndo_uninit` calls
         // `disable` (caller), which clears the slot and then waits for the
         // works, the slot's only users; nothing schedules them before
         // `ndo_init` returns.
         unsafe {
-            w.dev.set(ipmp);
-            w.sync.init(Job::SyncAddresses);
-            w.announce.init(Job::Announce);
+            self.dev.set(dev);
+            self.sync.init(sync_addresses_fn::<J>);
+            self.announce.init(announce_fn::<J>);
         }
+    }
+
+    /// The group device, unless the works are being disabled.
+    pub(crate) fn dev(&self) -> Option<&NetDev> {
+        self.dev.get()
     }
 
     /// Disables both works and waits for them (`ndo_uninit`).
@@ -90,21 +103,12 @@ impl GroupWork {
     }
 }
 
-/// Which of a group's works a [`DelayedWork`] is: the callback it runs.
-#[derive(Clone, Copy)]
-pub(crate) enum Job {
-    /// Re-read the group's addresses (`work::sync`).
-    SyncAddresses,
-    /// One round of announcements (`work::announce`).
-    Announce,
-}
-
 /// A delayed work of a group.
 ///
 /// # Invariants
-/// Once `ready`, `work` is initialised with the callback of its `Job`,
-/// and the value is the `GroupWork` field of that job inside a `Group`
-/// that lives until `disable` has returned.
+/// Once `ready`, `work` is initialised with one of this file's callbacks,
+/// the one for the `GroupWork` field the value is, in a `GroupWork` that
+/// lives until `disable` has returned.
 pub(crate) struct DelayedWork {
     work: Opaque<raw::delayed_work>,
     ready: AtomicBool,
@@ -119,17 +123,13 @@ impl DelayedWork {
         }
     }
 
-    /// Initialises the work to run `job` (`ndo_init`).
+    /// Initialises the work to run `callback` (`ndo_init`).
     ///
     /// # Safety
-    /// `self` is the `job` field of the `GroupWork` of a `Group` in a
-    /// registered (or registering) ipmp device, whose `ndo_uninit` calls
+    /// `self` is the field of a `GroupWork` that `callback` expects, in a
+    /// registered (or registering) ipmp device whose `ndo_uninit` calls
     /// [`Self::disable`]; nothing can schedule it concurrently.
-    pub(crate) unsafe fn init(&self, job: Job) {
-        let callback = match job {
-            Job::SyncAddresses => sync_addresses_fn,
-            Job::Announce => announce_fn,
-        };
+    unsafe fn init(&self, callback: unsafe extern "C" fn(*mut raw::work_struct)) {
         // SAFETY: not scheduled yet (caller), so initialising is exclusive.
         unsafe { raw::ipmp_init_delayed_work(self.work.get(), Some(callback)) };
         // INVARIANT: initialised with the job's callback; the caller
@@ -160,37 +160,78 @@ impl DelayedWork {
     }
 }
 
-/// The group whose `field` work (offset in `GroupWork`) `work` is.
+/// The `GroupWork` whose `field` work (offset in `GroupWork`) `work` is.
 ///
 /// # Safety
-/// `work` is the `work_struct` of that delayed work of a live `Group`.
-unsafe fn group_of(work: *mut raw::work_struct, field: usize) -> &'static Group {
+/// `work` is the `work_struct` of that delayed work of a live `GroupWork`.
+unsafe fn group_work_of(work: *mut raw::work_struct, field: usize) -> &'static GroupWork {
     // CAST: a `delayed_work` starts with its `work_struct`, `Opaque<T>` has
     // `T`'s layout and is the first field of `DelayedWork`
     // (offset_of!(DelayedWork, work) is added to be exact).
-    let offset =
-        core::mem::offset_of!(Group, work) + field + core::mem::offset_of!(DelayedWork, work);
-    // SAFETY: by the caller's guarantee the group is `offset` bytes before
-    // `work`, and it lives while its works run (disabled before it is
-    // freed).
-    unsafe { &*work.cast::<u8>().sub(offset).cast::<Group>() }
+    let offset = field + core::mem::offset_of!(DelayedWork, work);
+    // SAFETY: by the caller's guarantee the `GroupWork` is `offset` bytes
+    // before `work`, and it lives while its works run (disabled before it
+    // is freed).
+    unsafe { &*work.cast::<u8>().sub(offset).cast::<GroupWork>() }
 }
 
-/// Kernel callback of `Job::SyncAddresses`.
+/// Kernel callback of the address sync work.
 ///
 /// # Safety
-/// Only the workqueue calls this, for a work initialised by `init`.
-unsafe extern "C" fn sync_addresses_fn(work: *mut raw::work_struct) {
-    // SAFETY: the workqueue runs the `sync` work of a live group (type
-    // invariant of `DelayedWork`).
-    work::sync_addresses(unsafe { group_of(work, GroupWork::SYNC_OFFSET) });
+/// Only the workqueue calls this, for a `sync` work initialised by `init`.
+unsafe extern "C" fn sync_addresses_fn<J: GroupJobs>(work: *mut raw::work_struct) {
+    // SAFETY: the workqueue runs the `sync` work of a live `GroupWork`
+    // (type invariant of `DelayedWork`).
+    J::sync_addresses(unsafe { group_work_of(work, GroupWork::SYNC_OFFSET) });
 }
 
-/// Kernel callback of `Job::Announce`.
+/// Kernel callback of the announcement work.
 ///
 /// # Safety
-/// Only the workqueue calls this, for a work initialised by `init`.
-unsafe extern "C" fn announce_fn(work: *mut raw::work_struct) {
+/// Only the workqueue calls this, for an `announce` work initialised by
+/// `init`.
+unsafe extern "C" fn announce_fn<J: GroupJobs>(work: *mut raw::work_struct) {
     // SAFETY: as above, for the `announce` work.
-    work::announce(unsafe { group_of(work, GroupWork::ANNOUNCE_OFFSET) });
+    J::announce(unsafe { group_work_of(work, GroupWork::ANNOUNCE_OFFSET) });
+}
+
+/// The device of a group, for its deferred work: set when the group is
+/// initialised, cleared when it is torn down.
+///
+/// # Invariants
+/// While set, it points to a live device; it is cleared in `ndo_uninit`,
+/// and a reference obtained from it is only used by the group's works,
+/// which `ndo_uninit` waits for after clearing it.
+struct GroupDevSlot(AtomicPtr<raw::net_device>);
+
+impl GroupDevSlot {
+    /// Empty.
+    const fn empty() -> Self {
+        Self(AtomicPtr::new(core::ptr::null_mut()))
+    }
+
+    /// Sets the group's device (`ndo_init`).
+    ///
+    /// # Safety
+    /// `dev` is the device whose private area holds this slot; its
+    /// `ndo_uninit` calls [`Self::clear`] and then waits for every user.
+    unsafe fn set(&self, dev: &NetDev) {
+        // INVARIANT: guaranteed by the caller.
+        self.0.store(dev.as_raw(), Ordering::Release);
+    }
+
+    /// Clears it; whether it was set.
+    fn clear(&self) -> bool {
+        !self
+            .0
+            .swap(core::ptr::null_mut(), Ordering::AcqRel)
+            .is_null()
+    }
+
+    /// The device, if set.
+    fn get(&self) -> Option<&NetDev> {
+        let dev = self.0.load(Ordering::Acquire);
+        // SAFETY: a set slot points to a live device (invariant).
+        (!dev.is_null()).then(|| unsafe { NetDev::from_raw(dev) })
+    }
 }

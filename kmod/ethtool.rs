@@ -6,8 +6,9 @@
 //! it), which `__ethtool_get_link_ksettings()` on the members requires.
 
 use crate::bindings::raw;
-use crate::group::{self, IpmpDev};
-use crate::link::OpsTable;
+use crate::bindings::OpsTable;
+use crate::ipmpdev::IpmpDev;
+use crate::membership;
 use crate::rtnl::Rtnl;
 use core::ffi::c_int;
 use kernel::prelude::*;
@@ -57,7 +58,7 @@ unsafe extern "C" fn get_link_ksettings(
     let (Some(rtnl), Some(cmd)) = (rtnl, cmd) else {
         return EBUSY.to_errno();
     };
-    let (speed, duplex) = match group::link_speed(ipmp, &rtnl) {
+    let (speed, duplex) = match membership::link_speed(ipmp, &rtnl) {
         Some(link) => (
             link.speed_mbps,
             if link.full_duplex {

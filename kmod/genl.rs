@@ -9,81 +9,16 @@
 //! Events go to the `events` multicast group of the namespace the group
 //! device is in. The C side is in `genl_family` and `genl_wire`.
 
-use crate::genl_wire::{self, Dump, Request, Writer};
-use crate::group::{self, IpmpDev};
-use crate::link;
+use crate::genl_msgs::{fill_group, fill_member};
+use crate::genl_wire::{Dump, Request};
+use crate::ipmpdev::IpmpDev;
+use crate::membership;
 use crate::rtnl::Rtnl;
+use crate::rxhandler;
 use crate::table::{Member, MemberTable};
 use crate::uapi::*;
 use kernel::prelude::*;
 use kernel::sync::Arc;
-
-pub(crate) use crate::genl_wire::bump_generation;
-
-fn fill_group(w: &mut Writer, ipmp: &IpmpDev, rtnl: &Rtnl<'_>) -> Result {
-    let dev = ipmp.netdev();
-    let group = ipmp.group();
-    let table = group.members_rtnl(rtnl);
-    w.u32(A_IFINDEX, dev.ifindex() as u32)?;
-    w.string(A_IFNAME, dev.name().as_bytes())?;
-    w.string(
-        A_GROUP_NAME,
-        group.name(rtnl).unwrap_or(dev.name().as_bytes()),
-    )?;
-    w.u8(A_GROUP_STATE, group_state(table))?;
-    w.u8(A_POLICY, group.policy())?;
-    w.u32(A_ANNOUNCE_COUNT, group.announce_count())?;
-    w.u32(A_ANNOUNCE_INTERVAL, group.announce_interval_ms())?;
-    w.nest(A_MEMBERS, |w| {
-        for m in table.into_iter().flat_map(MemberTable::iter) {
-            w.u32(A_IFINDEX, m.dev().ifindex() as u32)?;
-        }
-        Ok(())
-    })
-}
-
-/// ok: every member functions; degraded: some; failed: none (or no member).
-fn group_state(table: Option<&MemberTable>) -> u8 {
-    let (mut all, mut working) = (0, 0);
-    for m in table.into_iter().flat_map(MemberTable::iter) {
-        all += 1;
-        if m.functioning() {
-            working += 1;
-        }
-    }
-    match working {
-        0 => GROUP_STATE_FAILED,
-        w if w == all => GROUP_STATE_OK,
-        _ => GROUP_STATE_DEGRADED,
-    }
-}
-
-fn fill_member(w: &mut Writer, member: &Member, table: Option<&MemberTable>) -> Result {
-    let dev = member.dev();
-    w.u32(A_IFINDEX, dev.ifindex() as u32)?;
-    w.string(A_IFNAME, dev.name().as_bytes())?;
-    w.u32(A_GROUP_IFINDEX, member.group().netdev().ifindex() as u32)?;
-    w.u32(A_FLAGS, member.flags())?;
-    w.u8(A_CARRIER, u8::from(dev.is_usable()))?;
-    w.u8(
-        A_ACTIVE,
-        u8::from(table.is_some_and(|t| t.is_active(member.id()))),
-    )?;
-    w.u32(A_NOMINEE, table.map_or(0, |t| t.roles_of(member.id())))?;
-    w.nest(A_ADDRESSES, |w| {
-        let bound = table
-            .into_iter()
-            .flat_map(|t| t.bindings().iter())
-            .filter(|b| b.member == Some(member.id()));
-        for b in bound {
-            w.addr(A_ADDRESS, &b.addr)?;
-        }
-        Ok(())
-    })?;
-    let (rx, tx) = dev.packet_counts();
-    w.u64(A_RX_PACKETS, rx)?;
-    w.u64(A_TX_PACKETS, tx)
-}
 
 fn ipmp_device<'s>(req: &mut Request, ifindex: u32, rtnl: &Rtnl<'s>) -> Result<&'s IpmpDev> {
     let dev = req.device(ifindex, rtnl)?;
@@ -96,7 +31,7 @@ fn ipmp_device<'s>(req: &mut Request, ifindex: u32, rtnl: &Rtnl<'s>) -> Result<&
 
 fn member_device(req: &mut Request, ifindex: u32, rtnl: &Rtnl<'_>) -> Result<Arc<Member>> {
     let dev = req.device(ifindex, rtnl)?;
-    link::member_of(dev, rtnl).ok_or_else(|| {
+    rxhandler::member_of(dev, rtnl).ok_or_else(|| {
         req.extack
             .set(format_args!("{} is not in an IPMP group", dev.name()));
         EINVAL
@@ -165,7 +100,7 @@ pub(crate) fn group_set(req: &mut Request, rtnl: &mut Rtnl<'_>) -> Result {
         group.set_announce_interval_ms(i);
     }
     if let Some(p) = policy {
-        group::set_policy(ipmp, p, rtnl)?;
+        membership::set_policy(ipmp, p, rtnl)?;
     }
     Ok(())
 }
@@ -191,7 +126,7 @@ pub(crate) fn member_set(req: &mut Request, rtnl: &mut Rtnl<'_>) -> Result {
         return Err(EINVAL);
     }
     let member = member_device(req, ifindex, rtnl)?;
-    group::set_member_flags(member.group(), &member, flags, mask, rtnl)
+    membership::set_member_flags(member.group(), &member, flags, mask, rtnl)
 }
 
 /// GROUP_GET dump: every group of the namespace.
@@ -276,13 +211,4 @@ pub(crate) fn binding_dump(dump: &mut Dump<'_>, rtnl: &Rtnl<'_>) {
         }
         Ok(put)
     })
-}
-
-/// Multicasts `event` about `member` to the group device's namespace.
-pub(crate) fn notify_member(member: &Member, event: u8, rtnl: &Rtnl<'_>) {
-    let table = member.group().group().members_rtnl(rtnl);
-    genl_wire::multicast(member.group().netdev(), CMD_EVENT, |w| {
-        fill_member(w, member, table)?;
-        w.u8(A_EVENT, event)
-    });
 }

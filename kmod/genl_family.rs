@@ -11,9 +11,9 @@
 //! nothing.
 
 use crate::bindings::raw;
+use crate::bindings::OpsTable;
 use crate::genl;
-use crate::genl_wire;
-use crate::link::OpsTable;
+use crate::genl_wire::{self, FAMILY, MCGRPS};
 use crate::uapi::*;
 use core::ffi::c_int;
 use kernel::{error::to_result, prelude::*};
@@ -90,39 +90,6 @@ static OPS: OpsTable<[raw::genl_small_ops; 5]> = OpsTable::new([
     op(CMD_MEMBER_SET, Some(member_set_doit), None, true),
     op(CMD_BINDING_GET, None, Some(binding_get_dumpit), false),
 ]);
-
-const fn name16(s: &str) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() && i < 15 {
-        out[i] = b[i];
-        i += 1;
-    }
-    out
-}
-
-static MCGRPS: OpsTable<[raw::genl_multicast_group; 1]> =
-    OpsTable::new([raw::genl_multicast_group {
-        name: name16(GENL_MCGRP_EVENTS),
-        flags: 0,
-    }]);
-
-static FAMILY: OpsTable<raw::genl_family> = OpsTable::new(raw::genl_family {
-    name: name16(GENL_NAME),
-    version: GENL_VERSION as u32,
-    maxattr: A_MAX as u32,
-    n_small_ops: 5,
-    n_mcgrps: 1,
-    // SAFETY: all-zero is the valid default for the other fields (no
-    // pre/post hooks, no private data; `id` etc. filled at registration).
-    ..unsafe { core::mem::zeroed() }
-});
-
-/// The family, for messages built in `genl_wire`.
-pub(crate) fn family() -> *const raw::genl_family {
-    FAMILY.as_ptr()
-}
 
 /// The registered family; unregistered on drop.
 pub(crate) struct Registration(());

@@ -9,8 +9,8 @@
 
 use crate::binding::Addr;
 use crate::bindings::raw;
-use crate::genl_family::family;
-use crate::group::IpmpDev;
+use crate::bindings::OpsTable;
+use crate::ipmpdev::IpmpDev;
 use crate::netdev::{ExtAck, NetDev};
 use crate::rtnl::{self, Rtnl};
 use crate::uapi::*;
@@ -390,4 +390,39 @@ pub(crate) fn multicast(dev: &NetDev, cmd: u8, fill: impl FnOnce(&mut Writer) ->
     // SAFETY: a registered family with one multicast group; consumes the
     // message whatever the result (-ESRCH when nobody listens).
     let _ = unsafe { raw::ipmp_genlmsg_multicast(family(), dev.net(), msg.into_raw()) };
+}
+
+const fn name16(s: &str) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && i < 15 {
+        out[i] = b[i];
+        i += 1;
+    }
+    out
+}
+
+pub(crate) static MCGRPS: OpsTable<[raw::genl_multicast_group; 1]> =
+    OpsTable::new([raw::genl_multicast_group {
+        name: name16(GENL_MCGRP_EVENTS),
+        flags: 0,
+    }]);
+
+/// The family: fixed fields here; its operations, policy and module are
+/// filled in by `genl_family` when it registers it.
+pub(crate) static FAMILY: OpsTable<raw::genl_family> = OpsTable::new(raw::genl_family {
+    name: name16(GENL_NAME),
+    version: GENL_VERSION as u32,
+    maxattr: A_MAX as u32,
+    n_small_ops: 5,
+    n_mcgrps: 1,
+    // SAFETY: all-zero is the valid default for the other fields (no
+    // pre/post hooks, no private data; `id` etc. filled at registration).
+    ..unsafe { core::mem::zeroed() }
+});
+
+/// The family, for messages built here.
+fn family() -> *const raw::genl_family {
+    FAMILY.as_ptr()
 }

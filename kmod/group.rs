@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! An IPMP group: the private state of an `ipmp` net device and its
-//! member table.
+//! member table. What changes it (membership, flags, addresses) is in
+//! `membership`.
 //!
 //! # Locking
 //! - Membership changes (add, remove, release on unregister) happen under
@@ -10,30 +11,22 @@
 //!   consistent snapshot. A writer fills the *spare* table, publishes it,
 //!   waits a grace period, and keeps the old one as the next spare: after
 //!   `ndo_init` no membership change allocates, so removal cannot fail.
-//! - A [`Member`] is reference counted: one reference per table that lists
-//!   it, one held by the member device's rx_handler_data. The device it
-//!   points to is valid while it is a member: it is released at
-//!   NETDEV_UNREGISTER, before the kernel can free it.
+//! - A `Member` is reference counted: one reference per table that lists
+//!   it, one held by the member device's rx_handler_data. It holds a
+//!   reference on its device and on the group device, so both outlive it;
+//!   it is released at the member's NETDEV_UNREGISTER (and in the group's
+//!   `ndo_uninit`), before the kernel waits for the devices' references.
 
-use crate::binding::Addr;
 use crate::delayed_work::GroupWork;
 use crate::flowtab::FlowTable;
-use crate::genl;
-use crate::link;
-use crate::netdev::{self, ExtAck, LinkSpeed, NetDev};
-use crate::policy::MAX_MEMBERS;
+use crate::genl_wire;
 use crate::rcu::{RcuBox, RcuGuard};
 use crate::rtnl::{Rtnl, RtnlCell};
-use crate::rxfilter;
-use crate::table::{Member, MemberTable};
+use crate::table::MemberTable;
 use crate::uapi;
 
-pub(crate) use crate::ipmpdev::IpmpDev;
 use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use kernel::prelude::*;
-
-/// Default MTU ceiling of a group without members.
-const MAX_MTU_NO_MEMBERS: u32 = 65535;
 
 /// The private area of an `ipmp` net device.
 pub(crate) struct Group {
@@ -84,13 +77,13 @@ impl Group {
         *self.spare.get_mut(rtnl) = Some(spare);
         let _ = self.members.replace(Some(published), rtnl);
         let _ = self.flows.replace(Some(flows), rtnl);
-        genl::bump_generation(rtnl);
+        genl_wire::bump_generation(rtnl);
         Ok(())
     }
 
     /// Frees the tables (`ndo_uninit`, after every member was released).
     pub(crate) fn destroy(&self, rtnl: &mut Rtnl<'_>) {
-        genl::bump_generation(rtnl);
+        genl_wire::bump_generation(rtnl);
         drop(self.members.replace(None, rtnl));
         drop(self.spare.get_mut(rtnl).take());
         drop(self.flows.replace(None, rtnl));
@@ -106,9 +99,20 @@ impl Group {
         self.flows.read(rcu)
     }
 
+    /// The flow table, for the writer side.
+    pub(crate) fn flows_rtnl<'a>(&'a self, rtnl: &'a Rtnl<'_>) -> Option<&'a FlowTable> {
+        self.flows.read_rtnl(rtnl)
+    }
+
     /// `uapi::POLICY_*`.
     pub(crate) fn policy(&self) -> u8 {
         self.policy.load(Ordering::Relaxed)
+    }
+
+    /// Sets who applies the standby rule (under RTNL; `membership`
+    /// recomputes the active set).
+    pub(crate) fn set_policy(&self, policy: u8, _rtnl: &Rtnl<'_>) {
+        self.policy.store(policy, Ordering::Relaxed);
     }
 
     /// The group name set from userspace, if any.
@@ -119,7 +123,7 @@ impl Group {
 
     /// Sets the group name (at most `uapi::GROUP_NAME_MAX` bytes).
     pub(crate) fn set_name(&self, new: &[u8], rtnl: &mut Rtnl<'_>) {
-        genl::bump_generation(rtnl);
+        genl_wire::bump_generation(rtnl);
         let (name, len) = self.name.get_mut(rtnl);
         let n = new.len().min(name.len());
         if let (Some(dst), Some(src)) = (name.get_mut(..n), new.get(..n)) {
@@ -148,6 +152,16 @@ impl Group {
         self.announce_interval_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// The administrator's MTU ceiling; 0: follow the members.
+    pub(crate) fn admin_mtu(&self) -> u32 {
+        self.admin_mtu.load(Ordering::Relaxed)
+    }
+
+    /// Sets the administrator's MTU ceiling (under RTNL).
+    pub(crate) fn set_admin_mtu(&self, mtu: u32, _rtnl: &Rtnl<'_>) {
+        self.admin_mtu.store(mtu, Ordering::Relaxed);
+    }
+
     /// The member table, for the writer side.
     pub(crate) fn members_rtnl<'a>(&'a self, rtnl: &'a Rtnl<'_>) -> Option<&'a MemberTable> {
         self.members.read_rtnl(rtnl)
@@ -158,7 +172,7 @@ impl Group {
     ///
     /// Returns the ids of the members whose activity or nominee roles
     /// changed (a bit per id).
-    fn update(
+    pub(crate) fn update(
         &self,
         rtnl: &mut Rtnl<'_>,
         edit: impl FnOnce(&mut MemberTable) -> Result,
@@ -194,7 +208,7 @@ impl Group {
                 }
             }
         }
-        genl::bump_generation(rtnl);
+        genl_wire::bump_generation(rtnl);
         let mut old = self.members.replace(Some(next), rtnl);
         if let Some(old) = old.as_mut() {
             // Readers are gone (grace period in `replace`); this drops the
@@ -207,313 +221,4 @@ impl Group {
         }
         Ok(changed)
     }
-}
-
-/// `ip link set DEV master GROUP`: makes `dev` a member of `ipmp`.
-///
-/// Refusals leave everything as it was and say why in `extack`.
-pub(crate) fn add_member(
-    ipmp: &IpmpDev,
-    dev: &NetDev,
-    extack: &mut ExtAck,
-    rtnl: &mut Rtnl<'_>,
-) -> Result {
-    let group_dev = ipmp.netdev();
-    if dev == group_dev {
-        extack.set(format_args!("{} cannot be a member of itself", dev.name()));
-        return Err(EINVAL);
-    }
-    if IpmpDev::from_netdev(dev).is_some() {
-        extack.set(format_args!(
-            "{} is an IPMP interface: IPMP groups cannot be nested",
-            dev.name()
-        ));
-        return Err(EINVAL);
-    }
-    if dev.is_loopback() {
-        extack.set(format_args!(
-            "{} is a loopback device: IPMP members must be Ethernet",
-            dev.name()
-        ));
-        return Err(EINVAL);
-    }
-    if !dev.is_ethernet() {
-        extack.set(format_args!(
-            "{} is not Ethernet (link type {}): IPMP members must be Ethernet",
-            dev.name(),
-            dev.link_type()
-        ));
-        return Err(EINVAL);
-    }
-    if let Some(master) = dev.master(rtnl) {
-        if IpmpDev::from_netdev(master).is_some() {
-            extack.set(format_args!(
-                "{} is already a member of IPMP group {}",
-                dev.name(),
-                master.name()
-            ));
-        } else {
-            extack.set(format_args!(
-                "{} is already enslaved to {}",
-                dev.name(),
-                master.name()
-            ));
-        }
-        return Err(EBUSY);
-    }
-    if dev.rx_handler_busy(rtnl) {
-        extack.set(format_args!(
-            "{} is in use by another rx handler (e.g. macvlan)",
-            dev.name()
-        ));
-        return Err(EBUSY);
-    }
-    let table = ipmp.group().members_rtnl(rtnl).ok_or(ENODEV)?;
-    let Some(id) = table.free_id().filter(|_| table.len() < MAX_MEMBERS) else {
-        extack.set(format_args!(
-            "{} is full ({} members)",
-            group_dev.name(),
-            MAX_MEMBERS
-        ));
-        return Err(ENOSPC);
-    };
-
-    let member = link::attach_member(dev, ipmp, id, rtnl).inspect_err(|_| {
-        extack.set(format_args!(
-            "{}: cannot register the receive handler",
-            dev.name()
-        ));
-    })?;
-    if let Err(e) = dev.link_master(group_dev, extack, rtnl) {
-        link::detach_member(dev, rtnl);
-        return Err(e);
-    }
-    if let Err(e) = rxfilter::join_flags(ipmp, &member, rtnl) {
-        extack.set(format_args!(
-            "{}: cannot take {}'s promiscuous/all-multicast state",
-            dev.name(),
-            group_dev.name()
-        ));
-        dev.unlink_master(group_dev, rtnl);
-        link::detach_member(dev, rtnl);
-        return Err(e);
-    }
-    let added = member.clone();
-    let changed = match ipmp.group().update(rtnl, |t| t.push(member)) {
-        Ok(changed) => changed,
-        Err(e) => {
-            rxfilter::leave(ipmp, &added, rtnl);
-            dev.unlink_master(group_dev, rtnl);
-            link::detach_member(dev, rtnl);
-            return Err(e);
-        }
-    };
-    rxfilter::join_lists(ipmp, &added);
-    if netdev::net_ratelimit() {
-        pr_info!("{}: {} joined the group\n", group_dev.name(), dev.name());
-    }
-    refresh_link_state(ipmp, rtnl);
-    genl::notify_member(&added, uapi::EVENT_MEMBER_ADDED, rtnl);
-    notify_changed(ipmp, changed & !(1 << id), rtnl);
-    Ok(())
-}
-
-/// Removes `dev` from `ipmp` (`nomaster`, member unregistration) and
-/// updates the group's carrier and MTU. `ENOENT` if `dev` is not a member.
-pub(crate) fn remove_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl<'_>) -> Result {
-    detach_member(ipmp, dev, rtnl)?;
-    refresh_link_state(ipmp, rtnl);
-    Ok(())
-}
-
-/// Takes `dev` out of the group. Cannot fail for a member: the spare table
-/// exists (no allocation) and only shrinks.
-fn detach_member(ipmp: &IpmpDev, dev: &NetDev, rtnl: &mut Rtnl<'_>) -> Result {
-    let group = ipmp.group();
-    if group.members_rtnl(rtnl).and_then(|t| t.find(dev)).is_none() {
-        return Err(ENOENT);
-    }
-    if link::member_of(dev, rtnl).is_none() {
-        return Err(ENOENT);
-    }
-    // Unpublish first, so that no reader picks the member while it is
-    // being detached.
-    let leaving = group.members_rtnl(rtnl).and_then(|t| t.find(dev)).cloned();
-    let mut id = None;
-    let changed = group.update(rtnl, |t| {
-        id = t.remove(dev);
-        Ok(())
-    })?;
-    if let Some(m) = &leaving {
-        genl::notify_member(m, uapi::EVENT_MEMBER_REMOVED, rtnl);
-    }
-    notify_changed(ipmp, changed, rtnl);
-    if let Some(m) = &leaving {
-        rxfilter::leave(ipmp, m, rtnl);
-    }
-    dev.unlink_master(ipmp.netdev(), rtnl);
-    link::detach_member(dev, rtnl);
-    // Its id may be reused by the next member, which must start without
-    // this one's flows. Readers that still saw the old id went away with
-    // the grace period of `update`.
-    if let (Some(id), Some(flows)) = (id, group.flows.read_rtnl(rtnl)) {
-        flows.forget_member(id);
-    }
-    if netdev::net_ratelimit() {
-        pr_info!("{}: {} left the group\n", ipmp.netdev().name(), dev.name());
-    }
-    Ok(())
-}
-
-/// Removes every member (the group device is going away: its carrier and
-/// MTU no longer matter, and changing them would notify about a device
-/// that is being unregistered).
-pub(crate) fn remove_all_members(ipmp: &IpmpDev, rtnl: &mut Rtnl<'_>) {
-    loop {
-        // A reference of our own: the table it comes from is replaced by
-        // the detaching.
-        let first = ipmp
-            .group()
-            .members_rtnl(rtnl)
-            .and_then(|t| t.iter().next())
-            .cloned();
-        let Some(member) = first else { break };
-        if detach_member(ipmp, member.dev(), rtnl).is_err() {
-            break;
-        }
-    }
-}
-
-/// Sets a member's flags (`uapi::MEMBER_F_*` in `mask` to their values in
-/// `flags`) and applies the consequences.
-pub(crate) fn set_member_flags(
-    ipmp: &IpmpDev,
-    member: &Member,
-    flags: u32,
-    mask: u32,
-    rtnl: &mut Rtnl<'_>,
-) -> Result {
-    member.set_flags(flags, mask);
-    refresh_active_set(ipmp, Some(member), rtnl)
-}
-
-/// Replaces the group's data addresses (from the address sync work).
-pub(crate) fn set_addresses(ipmp: &IpmpDev, addrs: &[Addr], rtnl: &mut Rtnl<'_>) {
-    let result = ipmp.group().update(rtnl, |t| {
-        t.set_addresses(addrs);
-        Ok(())
-    });
-    match result {
-        Ok(changed) => notify_changed(ipmp, changed, rtnl),
-        Err(e) => pr_warn!("{}: cannot bind addresses: {:?}\n", ipmp.netdev().name(), e),
-    }
-}
-
-/// Sets who applies the standby rule (`uapi::POLICY_*`).
-pub(crate) fn set_policy(ipmp: &IpmpDev, policy: u8, rtnl: &mut Rtnl<'_>) -> Result {
-    ipmp.group().policy.store(policy, Ordering::Relaxed);
-    refresh_active_set(ipmp, None, rtnl)
-}
-
-/// Recomputes the active set and nominees after a member's state changed
-/// (`member`'s carrier or flags, or the policy), then the group's carrier
-/// and MTU, and tells listeners what changed.
-pub(crate) fn refresh_active_set(
-    ipmp: &IpmpDev,
-    member: Option<&Member>,
-    rtnl: &mut Rtnl<'_>,
-) -> Result {
-    let mut changed = ipmp.group().update(rtnl, |_| Ok(()))?;
-    refresh_link_state(ipmp, rtnl);
-    if let Some(m) = member {
-        changed |= 1 << m.id();
-    }
-    notify_changed(ipmp, changed, rtnl);
-    Ok(())
-}
-
-/// Sends a MEMBER_CHANGED event for each member id set in `ids`.
-fn notify_changed(ipmp: &IpmpDev, ids: u32, rtnl: &Rtnl<'_>) {
-    let Some(table) = ipmp.group().members_rtnl(rtnl) else {
-        return;
-    };
-    for m in table.iter().filter(|m| ids & (1 << m.id()) != 0) {
-        genl::notify_member(m, uapi::EVENT_MEMBER_CHANGED, rtnl);
-    }
-}
-
-/// Recomputes what the group device derives from its members: carrier
-/// (on while any member is active), TSO limits (the smallest) and MTU: the smallest member MTU (also
-/// the ceiling for `ip link set itops0 mtu`), or the administrator's MTU
-/// if that is smaller.
-pub(crate) fn refresh_link_state(ipmp: &IpmpDev, rtnl: &Rtnl<'_>) {
-    let group_dev = ipmp.netdev();
-    let group = ipmp.group();
-    let table = group.members_rtnl(rtnl);
-    let carrier = table.is_some_and(|t| !t.active_ids().is_empty());
-    group_dev.set_carrier(carrier);
-
-    // The group's super-frames must fit every member: the smallest TSO
-    // limits among them.
-    let tso = table.and_then(|t| {
-        t.iter()
-            .map(|m| m.dev().tso_limits())
-            .reduce(|(size, segs), (s, n)| (size.min(s), segs.min(n)))
-    });
-    if let Some((size, segs)) = tso {
-        if tso != Some(group_dev.tso_limits()) {
-            group_dev.set_tso_limits(size, segs, rtnl);
-        }
-    }
-
-    let min_mtu = table.and_then(|t| t.iter().map(|m| m.dev().mtu()).min());
-    let ceiling = min_mtu.unwrap_or(MAX_MTU_NO_MEMBERS);
-    group_dev.set_max_mtu(ceiling, rtnl);
-    let admin = group.admin_mtu.load(Ordering::Relaxed);
-    let mtu = match (min_mtu, admin) {
-        (Some(min), 0) => min,
-        (_, admin) if admin != 0 => admin.min(ceiling),
-        _ => return,
-    };
-    if group_dev.mtu() != mtu {
-        if let Err(e) = group_dev.set_mtu(mtu, rtnl) {
-            pr_warn!(
-                "{}: cannot follow member MTU {}: {:?}\n",
-                group_dev.name(),
-                mtu,
-                e
-            );
-        }
-    }
-}
-
-/// `ndo_change_mtu` for an administrator's request (the group's own
-/// changes, from `refresh_link_state`, only store the value): `mtu`
-/// passed the core's checks (at most the smallest member MTU). It is kept
-/// as a ceiling across member events; setting the ceiling itself means
-/// "follow the members" again.
-pub(crate) fn change_mtu(ipmp: &IpmpDev, mtu: u32, rtnl: &Rtnl<'_>) {
-    let group = ipmp.group();
-    let members_min = group
-        .members_rtnl(rtnl)
-        .and_then(|t| t.iter().map(|m| m.dev().mtu()).min());
-    let ceiling = members_min.unwrap_or(MAX_MTU_NO_MEMBERS);
-    let admin = if mtu >= ceiling { 0 } else { mtu };
-    group.admin_mtu.store(admin, Ordering::Relaxed);
-    ipmp.netdev().write_mtu(mtu);
-}
-
-/// What `ethtool itops0` reports: the sum of the speeds of the active
-/// members whose speed is known, full duplex only if all of them are;
-/// `None` without such a member.
-pub(crate) fn link_speed(ipmp: &IpmpDev, rtnl: &Rtnl<'_>) -> Option<LinkSpeed> {
-    let table = ipmp.group().members_rtnl(rtnl)?;
-    table
-        .iter()
-        .filter(|m| table.is_active(m.id()))
-        .filter_map(|m| m.dev().link_speed(rtnl))
-        .reduce(|sum, link| LinkSpeed {
-            speed_mbps: sum.speed_mbps.saturating_add(link.speed_mbps),
-            full_duplex: sum.full_duplex && link.full_duplex,
-        })
 }

@@ -28,10 +28,13 @@ mod flowtab;
 mod frames;
 mod genl;
 mod genl_family;
+mod genl_msgs;
 mod genl_wire;
 mod group;
+mod group_priv;
 mod ipmpdev;
 mod link;
+mod membership;
 mod netdev;
 mod notifier;
 #[allow(unreachable_pub)]
@@ -40,6 +43,7 @@ mod rcu;
 mod rtnl;
 mod rx;
 mod rxfilter;
+mod rxhandler;
 mod skb;
 mod table;
 #[allow(unreachable_pub, dead_code)]

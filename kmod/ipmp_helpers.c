@@ -457,3 +457,13 @@ void ipmp_schedule_work_ms(struct delayed_work *dw, unsigned int ms)
 {
 	mod_delayed_work(system_wq, dw, msecs_to_jiffies(ms));
 }
+
+void ipmp_dev_hold(struct net_device *dev)
+{
+	dev_hold(dev);
+}
+
+void ipmp_dev_put(struct net_device *dev)
+{
+	dev_put(dev);
+}

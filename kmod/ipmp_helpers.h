@@ -18,6 +18,8 @@ void ipmp_netdev_setup_bits(struct net_device *dev);
 bool ipmp_netif_running(const struct net_device *dev);
 bool ipmp_netif_carrier_ok(const struct net_device *dev);
 void ipmp_eth_hw_addr_random(struct net_device *dev);
+void ipmp_dev_hold(struct net_device *dev);
+void ipmp_dev_put(struct net_device *dev);
 struct net_device *ipmp_notifier_info_to_dev(void *info);
 struct netlink_ext_ack *ipmp_notifier_info_extack(void *info);
 struct net_device *ipmp_changeupper_upper(void *info, bool *linking);

@@ -3,21 +3,19 @@
 //! [`Group`], and a pointer to one that member entries keep.
 
 use crate::bindings::raw;
-use crate::group::Group;
-use crate::link;
-use crate::netdev::NetDev;
-use core::{
-    ptr::NonNull,
-    sync::atomic::{AtomicPtr, Ordering},
-};
+use crate::netdev::{DevRef, NetDev};
 
 /// An `ipmp` net device.
 ///
 /// # Invariants
 /// The device's `rtnl_link_ops` are this module's, so its private area
-/// holds a `Group` written by `link::setup`.
+/// holds a `Group` written by `link::setup` (see `group_priv`).
 #[repr(transparent)]
 pub(crate) struct IpmpDev(NetDev);
+
+/// The link kind's name, `rtnl_link_ops::kind` of this module's ops: a
+/// `static`, so its address tells this module's devices from any other's.
+pub(crate) static KIND: [u8; 5] = *b"ipmp\0";
 
 impl IpmpDev {
     /// # Safety
@@ -33,92 +31,41 @@ impl IpmpDev {
         // SAFETY: live device; `rtnl_link_ops` is set before registration
         // and never changes afterwards.
         let ops = unsafe { (*dev.as_raw()).rtnl_link_ops };
+        if ops.is_null() {
+            return None;
+        }
+        // SAFETY: a registered device's link ops stay registered (their
+        // module loaded) while it exists. Only this module's ops carry a
+        // pointer to this module's `KIND`.
+        let ours = core::ptr::eq(unsafe { (*ops).kind }, KIND.as_ptr().cast());
         // SAFETY: it is ours (checked) and live for the borrow of `dev`.
-        (core::ptr::eq(ops, link::link_ops())).then(|| unsafe { IpmpDev::from_raw(dev.as_raw()) })
+        ours.then(|| unsafe { IpmpDev::from_raw(dev.as_raw()) })
     }
 
     /// The underlying net device.
     pub(crate) fn netdev(&self) -> &NetDev {
         &self.0
     }
-
-    /// The group state.
-    pub(crate) fn group(&self) -> &Group {
-        // SAFETY: live ipmp device (invariant); `netdev_priv()` is its
-        // private area, which holds an initialised `Group` and lives as
-        // long as the device.
-        unsafe { &*raw::ipmp_netdev_priv(self.0.as_raw()).cast::<Group>() }
-    }
 }
 
-/// A pointer to an ipmp device, kept by the entries of its members.
+/// A counted reference to an ipmp device, kept by the entries of its
+/// members: valid for as long as the value lives (see [`DevRef`]).
 ///
 /// # Invariants
-/// Points to an ipmp device that stays allocated while the value is used:
-/// whoever creates one releases it (drops every member entry that holds
-/// it from the tables and the rx_handler) before the device is freed.
-pub(crate) struct IpmpDevPtr(NonNull<raw::net_device>);
+/// The referenced device is an ipmp device.
+pub(crate) struct IpmpDevRef(DevRef);
 
-// SAFETY: a pointer to a net device, which any thread may use; its
-// validity does not depend on the thread.
-unsafe impl Send for IpmpDevPtr {}
-// SAFETY: as above; the value is never written after creation.
-unsafe impl Sync for IpmpDevPtr {}
-
-impl IpmpDevPtr {
-    /// # Safety
-    /// `dev` stays allocated for as long as the value (or anything holding
-    /// it) can be used; see the type's invariants.
-    pub(crate) unsafe fn new(dev: &IpmpDev) -> Self {
-        // INVARIANT: guaranteed by the caller.
-        Self(NonNull::from(dev.netdev()).cast())
+impl IpmpDevRef {
+    /// A new reference to `dev`.
+    pub(crate) fn new(dev: &IpmpDev) -> Self {
+        // INVARIANT: `dev` is an ipmp device.
+        Self(DevRef::new(dev.netdev()))
     }
 
     /// The device.
     pub(crate) fn get(&self) -> &IpmpDev {
-        // SAFETY: allocated while `self` is usable (invariant), and an ipmp
-        // device (it was one at creation; the kind never changes).
-        unsafe { IpmpDev::from_raw(self.0.as_ptr()) }
-    }
-}
-
-/// The device of a group, for its deferred work: set when the group is
-/// initialised, cleared when it is torn down.
-///
-/// # Invariants
-/// While set, it points to a live ipmp device; it is cleared in
-/// `ndo_uninit`, and a reference obtained from it is only used by the
-/// group's works, which `ndo_uninit` waits for after clearing it.
-pub(crate) struct GroupDevSlot(AtomicPtr<raw::net_device>);
-
-impl GroupDevSlot {
-    /// Empty.
-    pub(crate) const fn empty() -> Self {
-        Self(AtomicPtr::new(core::ptr::null_mut()))
-    }
-
-    /// Sets the group's device (`ndo_init`).
-    ///
-    /// # Safety
-    /// `dev` is the device whose private area holds this slot; its
-    /// `ndo_uninit` calls [`Self::clear`] and then waits for every user.
-    pub(crate) unsafe fn set(&self, dev: &IpmpDev) {
-        // INVARIANT: guaranteed by the caller.
-        self.0.store(dev.netdev().as_raw(), Ordering::Release);
-    }
-
-    /// Clears it; whether it was set.
-    pub(crate) fn clear(&self) -> bool {
-        !self
-            .0
-            .swap(core::ptr::null_mut(), Ordering::AcqRel)
-            .is_null()
-    }
-
-    /// The device, if set.
-    pub(crate) fn get(&self) -> Option<&IpmpDev> {
-        let dev = self.0.load(Ordering::Acquire);
-        // SAFETY: a set slot points to a live ipmp device (invariant).
-        (!dev.is_null()).then(|| unsafe { IpmpDev::from_raw(dev) })
+        // SAFETY: live while we hold the reference; an ipmp device
+        // (invariant; the kind of a device never changes).
+        unsafe { IpmpDev::from_raw(self.0.get().as_raw()) }
     }
 }

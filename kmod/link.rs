@@ -10,47 +10,19 @@
 //! `ndo_start_xmit` in softirq or process context with BHs off
 //! and under `rcu_read_lock_bh()`.
 
-use crate::bindings::raw;
-use crate::delayed_work::GroupWork;
+use crate::bindings::{raw, OpsTable};
 use crate::ethtool;
-use crate::frames::RxVerdict;
-use crate::group::{self, Group, IpmpDev};
-use crate::ipmpdev::IpmpDevPtr;
-use crate::netdev::{AddrListsLocked, DevPtr, ExtAck, NetDev, ETH_ALEN};
+use crate::group::Group;
+use crate::ipmpdev::{self, IpmpDev};
+use crate::membership;
+use crate::netdev::{AddrListsLocked, ExtAck, NetDev, ETH_ALEN};
 use crate::rtnl::Rtnl;
-use crate::rx;
 use crate::rxfilter;
-use crate::skb::{RxSkb, SkBuff};
-use crate::table::Member;
+use crate::skb::SkBuff;
+use crate::work;
 use crate::xmit;
-use core::{cell::UnsafeCell, ffi::c_int};
-use kernel::{
-    error::to_result,
-    prelude::*,
-    sync::{Arc, ArcBorrow},
-};
-
-/// A C operations table in a `static`.
-///
-/// The kernel writes into `rtnl_link_ops` (its list head) while registering
-/// it, so the table must be mutable memory; Rust code never touches it
-/// after start-up.
-#[repr(transparent)]
-pub(crate) struct OpsTable<T>(UnsafeCell<T>);
-
-// SAFETY: Rust never reads or writes the contents after module init; the
-// kernel serialises its own accesses (registration under RTNL/its locks).
-unsafe impl<T> Sync for OpsTable<T> {}
-
-impl<T> OpsTable<T> {
-    pub(crate) const fn new(value: T) -> Self {
-        Self(UnsafeCell::new(value))
-    }
-
-    pub(crate) fn as_ptr(&self) -> *mut T {
-        self.0.get()
-    }
-}
+use core::ffi::c_int;
+use kernel::{error::to_result, prelude::*};
 
 static NETDEV_OPS: OpsTable<raw::net_device_ops> = OpsTable::new(raw::net_device_ops {
     ndo_init: Some(ndo_init),
@@ -72,7 +44,7 @@ static NETDEV_OPS: OpsTable<raw::net_device_ops> = OpsTable::new(raw::net_device
 });
 
 static LINK_OPS: OpsTable<raw::rtnl_link_ops> = OpsTable::new(raw::rtnl_link_ops {
-    kind: c"ipmp".as_ptr().cast(),
+    kind: ipmpdev::KIND.as_ptr().cast(),
     priv_size: core::mem::size_of::<Group>(),
     setup: Some(setup),
     validate: Some(validate),
@@ -80,11 +52,6 @@ static LINK_OPS: OpsTable<raw::rtnl_link_ops> = OpsTable::new(raw::rtnl_link_ops
     // attributes, NULL callbacks, empty list head filled at registration).
     ..unsafe { core::mem::zeroed() }
 });
-
-/// The link ops, to recognise ipmp devices by their `rtnl_link_ops`.
-pub(crate) fn link_ops() -> *const raw::rtnl_link_ops {
-    LINK_OPS.as_ptr()
-}
 
 /// The registered link kind; dropping it deletes every ipmp device.
 pub(crate) struct Registration(());
@@ -211,7 +178,7 @@ unsafe extern "C" fn ndo_init(dev: *mut raw::net_device) -> c_int {
     unsafe {
         with_rtnl(dev, |ipmp, rtnl| {
             ipmp.group().init(rtnl)?;
-            GroupWork::init(ipmp);
+            ipmp.group().work.init::<work::Jobs>(ipmp.netdev());
             ipmp.netdev().set_carrier(false);
             Ok(())
         })
@@ -227,7 +194,7 @@ unsafe extern "C" fn ndo_uninit(dev: *mut raw::net_device) {
     unsafe {
         with_rtnl(dev, |ipmp, rtnl| {
             ipmp.group().work.disable();
-            group::remove_all_members(ipmp, rtnl);
+            membership::remove_all_members(ipmp, rtnl);
             ipmp.group().destroy(rtnl);
             Ok(())
         })
@@ -248,7 +215,7 @@ unsafe extern "C" fn ndo_add_slave(
     unsafe {
         with_rtnl(dev, |ipmp, rtnl| {
             let mut extack = ExtAck::from_raw(extack);
-            group::add_member(ipmp, NetDev::from_raw(slave), &mut extack, rtnl)
+            membership::add_member(ipmp, NetDev::from_raw(slave), &mut extack, rtnl)
         })
     }
 }
@@ -264,7 +231,7 @@ unsafe extern "C" fn ndo_del_slave(
     // SAFETY: called under RTNL with two live devices.
     unsafe {
         with_rtnl(dev, |ipmp, rtnl| {
-            group::remove_member(ipmp, NetDev::from_raw(slave), rtnl)
+            membership::remove_member(ipmp, NetDev::from_raw(slave), rtnl)
         })
     }
 }
@@ -333,7 +300,7 @@ unsafe extern "C" fn ndo_change_mtu(dev: *mut raw::net_device, new_mtu: c_int) -
     let (ipmp, rtnl) = unsafe { (IpmpDev::from_raw(dev), Rtnl::enter()) };
     match rtnl {
         // An administrator's request (`ip link set itops0 mtu N`).
-        Some(rtnl) => group::change_mtu(ipmp, mtu, &rtnl),
+        Some(rtnl) => membership::change_mtu(ipmp, mtu, &rtnl),
         // The group following its members: `refresh_link_state`, up this
         // stack, holds the section's token.
         None => ipmp.netdev().write_mtu(mtu),
@@ -366,81 +333,4 @@ unsafe extern "C" fn ndo_vlan_rx_kill_vid(
             Ok(())
         })
     }
-}
-
-/// The rx_handler of every member: where each frame goes is decided in
-/// `rx::deliver`.
-///
-/// # Safety
-/// Only the core receive path calls this, with a valid `*pskb`, on a device
-/// whose rx_handler_data is a live `Member` (see `group::add_member`).
-pub(crate) unsafe extern "C" fn rx_handler(
-    pskb: *mut *mut raw::sk_buff,
-) -> raw::rx_handler_result_t {
-    // SAFETY: the core gives a valid `pskb`.
-    let Some(mut skb) = (unsafe { RxSkb::from_handler_arg(pskb) }) else {
-        return raw::rx_handler_result_RX_HANDLER_CONSUMED;
-    };
-    // SAFETY: the frame's device is a member (the handler is only
-    // registered on members); its rx_handler_data is the member entry,
-    // kept alive until the handler is unregistered, which waits for this
-    // receive path to finish.
-    let member = unsafe { &*raw::ipmp_rx_handler_data(*pskb).cast::<Member>() };
-    match rx::deliver(member, &mut skb) {
-        RxVerdict::Member => raw::rx_handler_result_RX_HANDLER_PASS,
-        RxVerdict::Exact => raw::rx_handler_result_RX_HANDLER_EXACT,
-        RxVerdict::Group => {
-            skb.redirect_to(member.group().netdev());
-            raw::rx_handler_result_RX_HANDLER_ANOTHER
-        }
-    }
-}
-
-/// Makes `dev` a member of `ipmp` as far as receiving goes: a member entry
-/// with id `id`, and this module's rx_handler on `dev` with a reference
-/// to the entry as its data. Undone by [`detach_member`].
-pub(crate) fn attach_member(
-    dev: &NetDev,
-    ipmp: &IpmpDev,
-    id: u8,
-    rtnl: &Rtnl<'_>,
-) -> Result<Arc<Member>> {
-    // SAFETY: both devices are live; the entry is dropped from every table
-    // and from the rx_handler (`detach_member`, called at NETDEV_UNREGISTER
-    // of `dev` and in `ndo_uninit` of the group, under RTNL, each followed
-    // by a grace period) before either device can be freed.
-    let (dev_ptr, group_ptr) = unsafe { (DevPtr::new(dev), IpmpDevPtr::new(ipmp)) };
-    let member = Arc::new(Member::new(dev_ptr, group_ptr, id), GFP_KERNEL)?;
-    let data = Arc::into_raw(member.clone()).cast_mut().cast();
-    if let Err(e) = dev.register_rx_handler(rx_handler, data, rtnl) {
-        // SAFETY: the handler was not registered, so this reference from
-        // `into_raw` above is still ours.
-        drop(unsafe { Arc::from_raw(data.cast::<Member>()) });
-        return Err(e);
-    }
-    Ok(member)
-}
-
-/// The member entry of `dev` if it is a member of some group (a new
-/// reference).
-pub(crate) fn member_of(dev: &NetDev, rtnl: &Rtnl<'_>) -> Option<Arc<Member>> {
-    let data = dev.rx_handler_data(rx_handler, rtnl)?.cast::<Member>();
-    // SAFETY: this module's rx_handler always has an `Arc<Member>` turned
-    // raw in `attach_member` as its data, released only after the handler
-    // is unregistered under RTNL, which we hold: the borrow is valid for
-    // this call, and the conversion takes a reference of our own.
-    Some(unsafe { ArcBorrow::from_raw(data) }.into())
-}
-
-/// Removes this module's rx_handler from `dev` and drops the reference to
-/// the member entry it held; nothing if `dev` has not got it.
-pub(crate) fn detach_member(dev: &NetDev, rtnl: &Rtnl<'_>) {
-    let Some(data) = dev.rx_handler_data(rx_handler, rtnl) else {
-        return;
-    };
-    dev.unregister_rx_handler(rtnl);
-    // SAFETY: `data` is the `Arc::into_raw` reference given to the
-    // handler, which no CPU runs any more (`unregister_rx_handler()` waited
-    // for a grace period), so it is ours again.
-    drop(unsafe { Arc::from_raw(data.cast::<Member>()) });
 }

@@ -229,6 +229,29 @@ impl NetDev {
         }
     }
 
+    /// Extra head and tail room the device's driver asks senders to leave
+    /// (`needed_headroom`, `needed_tailroom`).
+    pub(crate) fn needed_room(&self) -> (u16, u16) {
+        // SAFETY: live device; plain reads of values its driver sets.
+        unsafe {
+            (
+                (*self.as_raw()).needed_headroom,
+                (*self.as_raw()).needed_tailroom,
+            )
+        }
+    }
+
+    /// Sets the extra room senders leave (the stack reads it without
+    /// locks, as `LL_RESERVED_SPACE()` does; writers hold RTNL).
+    pub(crate) fn set_needed_room(&self, head: u16, tail: u16, _rtnl: &Rtnl<'_>) {
+        // SAFETY: live device; single aligned stores that lockless
+        // readers may see before or after, both valid sizes.
+        unsafe {
+            core::ptr::addr_of_mut!((*self.as_raw()).needed_headroom).write_volatile(head);
+            core::ptr::addr_of_mut!((*self.as_raw()).needed_tailroom).write_volatile(tail);
+        }
+    }
+
     /// The master (upper) device this one is enslaved to, if any.
     pub(crate) fn master<'s>(&self, _rtnl: &Rtnl<'s>) -> Option<&'s NetDev> {
         // SAFETY: live device, RTNL held as the function requires.
@@ -517,33 +540,43 @@ pub(crate) struct LinkSpeed {
     pub(crate) full_duplex: bool,
 }
 
-/// A pointer to a device, kept by member entries (see `table::Member`).
+/// A counted reference to a device, kept by member entries (see
+/// `table::Member`): the device cannot be freed while the value lives, so
+/// [`DevRef::get`] is valid for as long as the value is, whatever happens
+/// to the device meanwhile (unregistered, moved to another namespace).
 ///
 /// # Invariants
-/// Points to a device that stays allocated while the value is used:
-/// whoever creates one releases the entries holding it before the device
-/// can be freed.
-pub(crate) struct DevPtr(NonNull<raw::net_device>);
+/// Points to a device on which the value holds one reference
+/// (`dev_hold`), released when the value is dropped.
+pub(crate) struct DevRef(NonNull<raw::net_device>);
 
-// SAFETY: a pointer to a net device, which any thread may use; its
-// validity does not depend on the thread.
-unsafe impl Send for DevPtr {}
+// SAFETY: a counted reference to a net device, which any thread may use
+// and release; its validity does not depend on the thread.
+unsafe impl Send for DevRef {}
 // SAFETY: as above; the value is never written after creation.
-unsafe impl Sync for DevPtr {}
+unsafe impl Sync for DevRef {}
 
-impl DevPtr {
-    /// # Safety
-    /// `dev` stays allocated for as long as the value (or anything holding
-    /// it) can be used; see the type's invariants.
-    pub(crate) unsafe fn new(dev: &NetDev) -> Self {
-        // INVARIANT: guaranteed by the caller.
+impl DevRef {
+    /// A new reference to `dev`.
+    pub(crate) fn new(dev: &NetDev) -> Self {
+        // SAFETY: `dev` is live for the borrow; the reference taken keeps
+        // it allocated afterwards.
+        unsafe { raw::ipmp_dev_hold(dev.as_raw()) };
+        // INVARIANT: we hold the reference just taken.
         Self(NonNull::from(dev).cast())
     }
 
     /// The device.
     pub(crate) fn get(&self) -> &NetDev {
-        // SAFETY: allocated while `self` is usable (invariant).
+        // SAFETY: allocated while we hold our reference (invariant).
         unsafe { NetDev::from_raw(self.0.as_ptr()) }
+    }
+}
+
+impl Drop for DevRef {
+    fn drop(&mut self) {
+        // SAFETY: the reference taken in `new` (invariant), given back once.
+        unsafe { raw::ipmp_dev_put(self.0.as_ptr()) };
     }
 }
 

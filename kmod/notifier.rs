@@ -17,11 +17,13 @@
 //! group are refused (`upper`).
 
 use crate::bindings::raw;
-use crate::group::{self, IpmpDev};
-use crate::link::{self, OpsTable};
+use crate::bindings::OpsTable;
+use crate::ipmpdev::IpmpDev;
+use crate::membership;
 use crate::netdev::{ExtAck, NetDev};
 use crate::rtnl::Rtnl;
 use crate::rxfilter;
+use crate::rxhandler;
 use crate::upper;
 use core::ffi::{c_int, c_void};
 use kernel::{error::to_result, prelude::*};
@@ -130,7 +132,7 @@ unsafe extern "C" fn netdev_event(
         }
         return raw::NOTIFY_DONE as c_int;
     }
-    let Some(member) = link::member_of(dev, &rtnl) else {
+    let Some(member) = rxhandler::member_of(dev, &rtnl) else {
         return raw::NOTIFY_DONE as c_int;
     };
     let group_dev: *mut raw::net_device = member.group().netdev().as_raw();
@@ -139,10 +141,10 @@ unsafe extern "C" fn netdev_event(
     let ipmp = unsafe { IpmpDev::from_raw(group_dev) };
     match action(event) {
         Action::Release => {
-            let _ = group::remove_member(ipmp, dev, &mut rtnl);
+            let _ = membership::remove_member(ipmp, dev, &mut rtnl);
         }
         Action::Refresh => {
-            if let Err(e) = group::refresh_active_set(ipmp, Some(&member), &mut rtnl) {
+            if let Err(e) = membership::refresh_active_set(ipmp, Some(&member), &mut rtnl) {
                 pr_warn!(
                     "{}: cannot update the active set: {:?}\n",
                     ipmp.netdev().name(),
@@ -150,7 +152,7 @@ unsafe extern "C" fn netdev_event(
                 );
             }
         }
-        Action::Mtu => group::refresh_link_state(ipmp, &rtnl),
+        Action::Mtu => membership::refresh_link_state(ipmp, &rtnl),
         Action::Reannounce => {
             let group = ipmp.group();
             let bound = group.members_rtnl(&rtnl).is_some_and(|table| {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Receive path: where each frame a member receives goes (the C-ABI
-//! rx_handler that calls this is `link::rx_handler`).
+//! rx_handler that calls this is `rxhandler`).
 //!
 //! For each frame a member receives (rules in `frames::rx_verdict`):
 //! - traffic for the member's own addresses (its test addresses, its IPv6
@@ -17,7 +17,7 @@
 //! Runs in softirq context under `rcu_read_lock()`.
 
 use crate::frames::{self, Arrival, OwnCandidates, RxVerdict};
-use crate::group::IpmpDev;
+use crate::ipmpdev::IpmpDev;
 use crate::netdev::NetDev;
 use crate::rcu::RcuGuard;
 use crate::skb::{RxSkb, PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST};

@@ -20,7 +20,7 @@
 //! the group's IPv6 data addresses never reach the stack.
 
 use crate::bindings::raw;
-use crate::group::IpmpDev;
+use crate::ipmpdev::IpmpDev;
 use crate::netdev::{AddrListsLocked, NetDev};
 use crate::rcu::RcuGuard;
 use crate::rtnl::Rtnl;

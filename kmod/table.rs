@@ -10,8 +10,8 @@
 
 use crate::binding::{self, Addr, Binding, MAX_ADDRS};
 use crate::frames::Role;
-use crate::ipmpdev::{IpmpDev, IpmpDevPtr};
-use crate::netdev::{DevPtr, NetDev};
+use crate::ipmpdev::{IpmpDev, IpmpDevRef};
+use crate::netdev::{DevRef, NetDev};
 use crate::policy::{self, MemberState, MAX_MEMBERS};
 use crate::uapi;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -19,11 +19,10 @@ use kernel::{prelude::*, sync::Arc};
 
 /// An underlying interface in a group.
 pub(crate) struct Member {
-    /// The member device; valid while the entry is in the group (the
-    /// creator, `link::attach_member`, answers for it).
-    dev: DevPtr,
+    /// The member device, held for as long as the entry lives.
+    dev: DevRef,
     /// The group's device, likewise.
-    group: IpmpDevPtr,
+    group: IpmpDevRef,
     id: u8,
     /// `uapi::MEMBER_F_*`: written under RTNL, read anywhere.
     flags: AtomicU32,
@@ -34,10 +33,10 @@ pub(crate) struct Member {
 
 impl Member {
     /// A member entry for `dev` in `group`, with id `id`.
-    pub(crate) fn new(dev: DevPtr, group: IpmpDevPtr, id: u8) -> Self {
+    pub(crate) fn new(dev: &NetDev, group: &IpmpDev, id: u8) -> Self {
         Self {
-            dev,
-            group,
+            dev: DevRef::new(dev),
+            group: IpmpDevRef::new(group),
             id,
             flags: AtomicU32::new(0),
             rx_flags: AtomicU32::new(0),

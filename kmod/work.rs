@@ -9,8 +9,9 @@
 //! `rtnl_trylock()` and retry a millisecond later, as bonding's works do.
 
 use crate::binding::{Addr, MAX_ADDRS};
-use crate::delayed_work::DelayedWork;
-use crate::group::{self, Group};
+use crate::delayed_work::{DelayedWork, GroupJobs, GroupWork};
+use crate::ipmpdev::IpmpDev;
+use crate::membership;
 use crate::rtnl::{self, Rtnl};
 use core::sync::atomic::Ordering;
 
@@ -21,28 +22,44 @@ fn with_rtnl_or_retry(work: &DelayedWork, f: impl FnOnce(&mut Rtnl<'_>)) {
     }
 }
 
+/// The jobs of a group's works.
+pub(crate) struct Jobs;
+
+impl GroupJobs for Jobs {
+    fn sync_addresses(w: &GroupWork) {
+        sync_addresses(w);
+    }
+
+    fn announce(w: &GroupWork) {
+        announce(w);
+    }
+}
+
+/// The group device of `w`, unless the works are being disabled.
+fn group_dev(w: &GroupWork) -> Option<&IpmpDev> {
+    w.dev().and_then(IpmpDev::from_netdev)
+}
+
 /// The address sync: rereads the group's addresses under RTNL and binds
 /// them.
-pub(crate) fn sync_addresses(group: &Group) {
-    let w = &group.work;
+fn sync_addresses(w: &GroupWork) {
     with_rtnl_or_retry(&w.sync, |rtnl| {
-        let Some(ipmp) = w.dev.get() else {
+        let Some(ipmp) = group_dev(w) else {
             return; // being disabled
         };
         let mut addrs = [Addr::default(); MAX_ADDRS];
         let n = ipmp.netdev().ip_addresses(&mut addrs, rtnl);
-        group::set_addresses(ipmp, addrs.get(..n).unwrap_or(&[]), rtnl);
+        membership::set_addresses(ipmp, addrs.get(..n).unwrap_or(&[]), rtnl);
     });
 }
 
 /// One announcement round.
-pub(crate) fn announce(group: &Group) {
-    let w = &group.work;
+fn announce(w: &GroupWork) {
     if w.announce_left.load(Ordering::Relaxed) == 0 {
         return;
     }
     with_rtnl_or_retry(&w.announce, |rtnl| {
-        let Some(ipmp) = w.dev.get() else {
+        let Some(ipmp) = group_dev(w) else {
             return; // being disabled
         };
         if ipmp.netdev().is_running() {
@@ -55,7 +72,7 @@ pub(crate) fn announce(group: &Group) {
         let left = w.announce_left.load(Ordering::Relaxed).saturating_sub(1);
         w.announce_left.store(left, Ordering::Relaxed);
         if left > 0 {
-            w.announce.schedule_ms(group.announce_interval_ms());
+            w.announce.schedule_ms(ipmp.group().announce_interval_ms());
         }
     });
 }

@@ -14,7 +14,7 @@
 
 use crate::binding::Addr;
 use crate::frames::{self, Role, TxPath, ETH_HLEN};
-use crate::group::IpmpDev;
+use crate::ipmpdev::IpmpDev;
 use crate::rcu::{self, RcuGuard};
 use crate::skb::SkBuff;
 use crate::table::Member;

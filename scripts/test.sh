@@ -86,6 +86,8 @@ log "the VM scenarios' helpers (tests/virtme/selftest.sh)"
 tests/virtme/selftest.sh
 log "README's table of unsafe in ipmp.ko (scripts/unsafe-count --check)"
 scripts/unsafe-count --check
+log "kmod/ imports form no cycle (scripts/kmod-imports --check)"
+scripts/kmod-imports --check
 
 stage "VM suite ($variant kernel)"
 log "VM suite ($variant kernel)"
