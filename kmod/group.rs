@@ -18,15 +18,35 @@
 //!   `ndo_uninit`), before the kernel waits for the devices' references.
 
 use crate::delayed_work::GroupWork;
-use crate::flowtab::FlowTable;
+use crate::flowtab::{self, FlowTable};
 use crate::genl_wire;
 use crate::rcu::{RcuBox, RcuGuard};
 use crate::rtnl::{Rtnl, RtnlCell};
 use crate::table::MemberTable;
 use crate::uapi;
 
-use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 use kernel::prelude::*;
+
+/// A group's flow table, over kvmalloc'd storage (`flowtab::MEMORY_BYTES`).
+pub(crate) type Flows = FlowTable<KVVec<AtomicU64>, KVVec<AtomicU32>>;
+
+// What the README states a group's flow table costs.
+const _: () = assert!(flowtab::MEMORY_BYTES == 288 * 1024);
+
+/// An empty flow table.
+fn new_flows() -> Result<KBox<Flows>> {
+    let mut entries = KVVec::with_capacity(flowtab::ENTRIES, GFP_KERNEL)?;
+    for _ in 0..flowtab::ENTRIES {
+        entries.push(AtomicU64::new(0), GFP_KERNEL)?;
+    }
+    let mut slots = KVVec::with_capacity(flowtab::SLOTS, GFP_KERNEL)?;
+    for _ in 0..flowtab::SLOTS {
+        slots.push(AtomicU32::new(0), GFP_KERNEL)?;
+    }
+    let flows = FlowTable::new(entries, slots).ok_or(EINVAL)?;
+    Ok(KBox::new(flows, GFP_KERNEL)?)
+}
 
 /// The private area of an `ipmp` net device.
 pub(crate) struct Group {
@@ -37,7 +57,7 @@ pub(crate) struct Group {
     spare: RtnlCell<Option<KBox<MemberTable>>>,
     /// Flow to member assignments; allocated in `ndo_init`, freed with
     /// the tables in `ndo_uninit` (after a grace period).
-    flows: RcuBox<FlowTable>,
+    flows: RcuBox<Flows>,
     /// `uapi::POLICY_*`: who applies the standby rule.
     policy: AtomicU8,
     /// The group name (`ipmpstat -g` GROUPNAME); empty: the interface name.
@@ -73,7 +93,7 @@ impl Group {
     pub(crate) fn init(&self, rtnl: &mut Rtnl<'_>) -> Result {
         let published = MemberTable::new_boxed()?;
         let spare = MemberTable::new_boxed()?;
-        let flows = KBox::new(FlowTable::new(), GFP_KERNEL)?;
+        let flows = new_flows()?;
         *self.spare.get_mut(rtnl) = Some(spare);
         let _ = self.members.replace(Some(published), rtnl);
         let _ = self.flows.replace(Some(flows), rtnl);
@@ -95,12 +115,12 @@ impl Group {
     }
 
     /// The flow table, for a reader under RCU.
-    pub(crate) fn flows<'a>(&'a self, rcu: &'a RcuGuard) -> Option<&'a FlowTable> {
+    pub(crate) fn flows<'a>(&'a self, rcu: &'a RcuGuard) -> Option<&'a Flows> {
         self.flows.read(rcu)
     }
 
     /// The flow table, for the writer side.
-    pub(crate) fn flows_rtnl<'a>(&'a self, rtnl: &'a Rtnl<'_>) -> Option<&'a FlowTable> {
+    pub(crate) fn flows_rtnl<'a>(&'a self, rtnl: &'a Rtnl<'_>) -> Option<&'a Flows> {
         self.flows.read_rtnl(rtnl)
     }
 
