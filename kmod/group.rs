@@ -209,6 +209,16 @@ impl Group {
             return Err(e);
         }
         let announce = next.recompute(self.policy(), current);
+        if current.is_some_and(|c| next.same_as(c)) {
+            // Nothing readers see changed (a flag or carrier change that
+            // moves no member in or out of the active set, an address
+            // event that binds nothing anew): no publish, no grace period.
+            // (Member flags, which dumps show, may have changed.)
+            genl_wire::bump_generation(rtnl);
+            next.clear();
+            *self.spare.get_mut(rtnl) = Some(next);
+            return Ok(0);
+        }
         let mut changed = next.iter().fold(0u32, |acc, m| {
             let id = m.id();
             let before = current.map(|c| (c.is_active(id), c.roles_of(id)));

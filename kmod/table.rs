@@ -196,6 +196,26 @@ impl MemberTable {
         self.n_bindings = other.n_bindings;
     }
 
+    /// Whether the table says the same as `other`: the same member
+    /// entries in the same order, active set, nominees and bindings (what
+    /// readers see; publishing it again would change nothing).
+    pub(crate) fn same_as(&self, other: &MemberTable) -> bool {
+        let same_members = self
+            .by_id
+            .iter()
+            .zip(&other.by_id)
+            .all(|(a, b)| match (a, b) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                (None, None) => true,
+                _ => false,
+            });
+        same_members
+            && self.order.get(..self.len) == other.order.get(..other.len)
+            && self.active_ids() == other.active_ids()
+            && self.nominees == other.nominees
+            && self.bindings() == other.bindings()
+    }
+
     /// Drops every member reference.
     pub(crate) fn clear(&mut self) {
         for slot in self.by_id.iter_mut() {

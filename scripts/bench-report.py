@@ -115,7 +115,15 @@ try:
     notes = open("docs/bench-notes.md").read()
 except OSError:
     notes = ""
-open(md_path, "w").write("\n".join(lines) + "\n" + notes)
+# Sections other scripts write (scripts/bench churn, scripts/bench-mpathd)
+# follow KEEP in the old file: carried over as they are.
+KEEP = "<!-- sections below are written by other scripts and kept by scripts/bench -->"
+try:
+    old = open(md_path).read()
+    kept = old[old.index(KEEP):] if KEEP in old else ""
+except OSError:
+    kept = ""
+open(md_path, "w").write("\n".join(lines) + "\n" + notes + ("\n" + kept if kept else ""))
 
 import matplotlib
 matplotlib.use("Agg")

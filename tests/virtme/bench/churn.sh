@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The control-plane churn benchmark played in the VM by `scripts/bench
+# churn` (not a test): N cycles of adding and removing a member (one
+# `ip -batch` run, so no process start-up per change) for bonding
+# (active-backup), team and ipmp, each with one other member staying; and
+# N changes of an ipmp member's flags over generic netlink, one request
+# and its acknowledgement at a time, each moving the member in or out of
+# the active set ("toggle"), or changing nothing ("same").
+#
+# Prints @@bench lines like bench.sh. Under software emulation: compare
+# the ratios within one run.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../scenarios"
+. ../lib.sh
+set -e
+N=${CHURN_CYCLES:-1000}
+ip link set lo up
+
+emit() {  # emit TEST SYSTEM VALUE UNIT
+    printf '@@bench {"test":"%s","system":"%s","value":%s,"unit":"%s"}\n' "$1" "$2" "$3" "$4"
+}
+
+modprobe bonding max_bonds=0
+modprobe team
+modprobe team_mode_activebackup
+load_ipmp
+sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+veth a0 sw-a0
+veth a1 sw-a1
+
+# cycles MASTER: seconds for N times "a0 joins MASTER, a0 leaves" (a0 set
+# down first each time: bonding refuses to enslave an interface that is up,
+# and leaves it down when it releases it).
+cycles() {
+    local i start end
+    for ((i = 0; i < N; i++)); do
+        echo "link set a0 down"
+        echo "link set a0 master $1"
+        echo "link set a0 nomaster"
+    done > /tmp/churn.batch
+    start=$(date +%s.%N)
+    ip -batch /tmp/churn.batch
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc -l
+}
+
+per_change_us() {  # per_change_us SECONDS CHANGES
+    echo "$1 * 1000000 / $2" | bc -l | xargs printf '%.1f'
+}
+
+ip link add bond0 type bond mode active-backup miimon 100
+ip link set bond0 up
+ip link set a1 down
+ip link set a1 master bond0
+t=$(cycles bond0)
+emit churn-add-remove bond-ab "$(per_change_us "$t" $((2 * N)))" us
+ip link del bond0
+
+ip link add team0 type team
+ip link set team0 up
+ip link set a1 master team0
+t=$(cycles team0)
+emit churn-add-remove team "$(per_change_us "$t" $((2 * N)))" us
+ip link del team0
+
+ip link add itops0 type ipmp
+ip link set itops0 up
+ip link set a1 master itops0
+t=$(cycles itops0)
+emit churn-add-remove ipmp "$(per_change_us "$t" $((2 * N)))" us
+
+ip link set a0 master itops0
+ip link set a0 up
+t=$(python3 ../bench/genlflags.py a0 "$N" toggle)
+emit churn-flags-toggle ipmp "$(per_change_us "$t" "$N")" us
+t=$(python3 ../bench/genlflags.py a0 "$N" same)
+emit churn-flags-same ipmp "$(per_change_us "$t" "$N")" us
+ip link del itops0
+echo "churn: $N cycles each"
