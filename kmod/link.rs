@@ -16,6 +16,7 @@ use crate::group::Group;
 use crate::ipmpdev::{self, IpmpDev};
 use crate::membership;
 use crate::netdev::{AddrListsLocked, ExtAck, NetDev, ETH_ALEN};
+use crate::rcu::RcuGuard;
 use crate::rtnl::Rtnl;
 use crate::rxfilter;
 use crate::skb::SkBuff;
@@ -246,8 +247,11 @@ unsafe extern "C" fn ndo_start_xmit(
 ) -> raw::netdev_tx_t {
     // SAFETY: the core hands us a valid skb (now ours) for our live device.
     if let Some(skb) = unsafe { SkBuff::from_raw(skb) } {
+        // SAFETY: `__dev_queue_xmit()` calls this under
+        // `rcu_read_lock_bh()`, held until we return.
+        let rcu = unsafe { RcuGuard::in_section() };
         // SAFETY: see above.
-        xmit::transmit(unsafe { IpmpDev::from_raw(dev) }, skb);
+        xmit::transmit(unsafe { IpmpDev::from_raw(dev) }, skb, &rcu);
     }
     raw::netdev_tx_NETDEV_TX_OK
 }

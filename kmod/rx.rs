@@ -24,10 +24,9 @@ use crate::skb::{RxSkb, PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST};
 use crate::table::{Member, MemberTable};
 
 /// Where a frame received by `member` goes (see the module comment).
-pub(crate) fn deliver(member: &Member, skb: &mut RxSkb<'_>) -> RxVerdict {
-    let rcu = RcuGuard::new();
+pub(crate) fn deliver(member: &Member, skb: &mut RxSkb<'_>, rcu: &RcuGuard) -> RxVerdict {
     let group = member.group();
-    let Some(table) = group.group().table(&rcu) else {
+    let Some(table) = group.group().table(rcu) else {
         return RxVerdict::Exact;
     };
     let protocol = skb.protocol();

@@ -7,6 +7,7 @@ use crate::bindings::raw;
 use crate::frames::RxVerdict;
 use crate::ipmpdev::IpmpDev;
 use crate::netdev::NetDev;
+use crate::rcu::RcuGuard;
 use crate::rtnl::Rtnl;
 use crate::rx;
 use crate::skb::RxSkb;
@@ -32,7 +33,10 @@ unsafe extern "C" fn rx_handler(pskb: *mut *mut raw::sk_buff) -> raw::rx_handler
     // kept alive until the handler is unregistered, which waits for this
     // receive path to finish.
     let member = unsafe { &*raw::ipmp_rx_handler_data(*pskb).cast::<Member>() };
-    match rx::deliver(member, &mut skb) {
+    // SAFETY: `__netif_receive_skb_core()` calls rx_handlers under
+    // `rcu_read_lock()`, held until we return.
+    let rcu = unsafe { RcuGuard::in_section() };
+    match rx::deliver(member, &mut skb, &rcu) {
         RxVerdict::Member => raw::rx_handler_result_RX_HANDLER_PASS,
         RxVerdict::Exact => raw::rx_handler_result_RX_HANDLER_EXACT,
         RxVerdict::Group => {

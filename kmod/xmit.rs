@@ -21,11 +21,10 @@ use crate::table::Member;
 use kernel::prelude::*;
 
 /// Sends `skb` out of one member of `ipmp`, or drops it.
-pub(crate) fn transmit(ipmp: &IpmpDev, mut skb: SkBuff) {
-    let rcu = RcuGuard::new();
+pub(crate) fn transmit(ipmp: &IpmpDev, mut skb: SkBuff, rcu: &RcuGuard) {
     let len = skb.len();
     let group_dev = ipmp.netdev();
-    match route(ipmp, &rcu, &mut skb) {
+    match route(ipmp, rcu, &mut skb) {
         Ok(member) if skb.transmit_via(member.dev()) => group_dev.count_tx(len),
         _ => group_dev.count_tx_dropped(),
     }

@@ -62,6 +62,11 @@ setup() {
     case $1 in
         veth)
             members 1; ip link set m0 up; ip addr add 192.168.20.1/24 dev m0; DEV=m0 ;;
+        bond-xor)
+            members 3
+            ip link add bond0 type bond mode balance-xor xmit_hash_policy layer3+4 miimon 100
+            for i in 0 1 2; do ip link set "m$i" master bond0; done
+            ip link set bond0 up; ip addr add 192.168.20.1/24 dev bond0; DEV=bond0 ;;
         bond-tlb)
             members 3
             ip link add bond0 type bond mode balance-tlb miimon 100
@@ -85,9 +90,10 @@ setup() {
             teamd -d -t team0 -c '{"runner":{"name":"'$runner'","tx_hash":["eth","ipv4","ipv6","tcp","udp"]},"link_watch":'"$watch"',"ports":{"m0":{},"m1":{},"m2":{}}}' >/dev/null 2>&1
             sleep 1
             ip link set team0 up; ip addr add 192.168.20.1/24 dev team0; DEV=team0 ;;
-        ipmp2|ipmp3|ipmp-link|ipmp-probe-*)
+        ipmp1|ipmp2|ipmp3|ipmp-link|ipmp-probe-*)
             local n=3
             [ "$1" = ipmp2 ] && n=2
+            [ "$1" = ipmp1 ] && n=1
             members $n
             ip link add itops0 type ipmp
             for i in $(seq 0 $(( n - 1 ))); do ip link set "m$i" master itops0; ip link set "m$i" up; done
@@ -183,7 +189,31 @@ failover() {  # failover SYSTEM KIND HOLD
     done
 }
 
+# rate SYSTEM: one 64-byte UDP rate measurement each way (transmit: this
+# host to the peer; receive: the peer to this host).
+rate() {
+    local v
+    v=$(iperf3 -c $PEER -t "$SECS" -u -l 64 -b 0 -J 2>/dev/null \
+        | json_field '(d["end"]["sum"]["packets"]-d["end"]["sum"]["lost_packets"])/d["end"]["sum"]["seconds"]/1e3')
+    [ -n "$v" ] && emit udp-64B-rate-tx "$1" "$v" kpps
+    v=$(iperf3 -c $PEER -t "$SECS" -u -l 64 -b 0 -R -J 2>/dev/null \
+        | json_field '(d["end"]["sum"]["packets"]-d["end"]["sum"]["lost_packets"])/d["end"]["sum"]["seconds"]/1e3')
+    [ -n "$v" ] && emit udp-64B-rate-rx "$1" "$v" kpps
+}
+
 ONLY=${ONLY:-all}
+if [ "$ONLY" = rate ]; then
+    echo "== 64-byte UDP rate each way ($REPS rounds over every system, $SECS s each)"
+    for r in $(seq "$REPS"); do
+        for sys in veth bond-xor bond-tlb ipmp1 ipmp2 ipmp3; do
+            setup "$sys"
+            rate "$sys"
+        done
+    done
+    teardown
+    echo "== done"
+    exit 0
+fi
 if [ "$ONLY" = all ]; then
 echo "== throughput and packet rate ($REPS x $SECS s each)"
 for sys in veth bond-tlb bond-ab-miimon team-lb ipmp2 ipmp3; do
