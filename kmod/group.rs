@@ -7,10 +7,13 @@
 //! - Membership changes (add, remove, release on unregister) happen under
 //!   RTNL only; the functions take an [`Rtnl`] token.
 //! - The member table is published with RCU ([`RcuBox`]). Readers (the
-//!   transmit path; later the receive path) take an [`RcuGuard`] and see a
-//!   consistent snapshot. A writer fills the *spare* table, publishes it,
-//!   waits a grace period, and keeps the old one as the next spare: after
-//!   `ndo_init` no membership change allocates, so removal cannot fail.
+//!   transmit and receive paths) hold an [`RcuGuard`] and see a
+//!   consistent snapshot. A writer fills a new table, publishes it and
+//!   has the old one freed after a grace period (`call_rcu()`), without
+//!   waiting; if it cannot allocate, it fills the *spare* table instead,
+//!   publishes it, waits a grace period, and keeps the old one as the next
+//!   spare, so that removal never fails for want of memory. A change that
+//!   leaves what readers see as it was publishes nothing.
 //! - A `Member` is reference counted: one reference per table that lists
 //!   it, one held by the member device's rx_handler_data. It holds a
 //!   reference on its device and on the group device, so both outlive it;
@@ -20,7 +23,7 @@
 use crate::delayed_work::GroupWork;
 use crate::flowtab::{self, FlowTable};
 use crate::genl_wire;
-use crate::rcu::{RcuBox, RcuGuard};
+use crate::rcu::{RcuBox, RcuGuard, RcuNode};
 use crate::rtnl::{Rtnl, RtnlCell};
 use crate::table::MemberTable;
 use crate::uapi;
@@ -35,7 +38,7 @@ pub(crate) type Flows = FlowTable<KVVec<AtomicU64>, KVVec<AtomicU32>>;
 const _: () = assert!(flowtab::MEMORY_BYTES == 288 * 1024);
 
 /// An empty flow table.
-fn new_flows() -> Result<KBox<Flows>> {
+fn new_flows() -> Result<KBox<RcuNode<Flows>>> {
     let mut entries = KVVec::with_capacity(flowtab::ENTRIES, GFP_KERNEL)?;
     for _ in 0..flowtab::ENTRIES {
         entries.push(AtomicU64::new(0), GFP_KERNEL)?;
@@ -45,7 +48,7 @@ fn new_flows() -> Result<KBox<Flows>> {
         slots.push(AtomicU32::new(0), GFP_KERNEL)?;
     }
     let flows = FlowTable::new(entries, slots).ok_or(EINVAL)?;
-    Ok(KBox::new(flows, GFP_KERNEL)?)
+    RcuNode::new_boxed(flows)
 }
 
 /// The private area of an `ipmp` net device.
@@ -54,7 +57,7 @@ pub(crate) struct Group {
     /// `ndo_uninit`.
     members: RcuBox<MemberTable>,
     /// The unpublished table the next change is built in.
-    spare: RtnlCell<Option<KBox<MemberTable>>>,
+    spare: RtnlCell<Option<KBox<RcuNode<MemberTable>>>>,
     /// Flow to member assignments; allocated in `ndo_init`, freed with
     /// the tables in `ndo_uninit` (after a grace period).
     flows: RcuBox<Flows>,
@@ -172,6 +175,15 @@ impl Group {
         self.announce_interval_ms.store(ms, Ordering::Relaxed);
     }
 
+    /// A table `update` built but did not publish: freed, or back to
+    /// being the spare.
+    fn unused(&self, mut table: KBox<RcuNode<MemberTable>>, fresh: bool, rtnl: &mut Rtnl<'_>) {
+        if !fresh {
+            table.clear();
+            *self.spare.get_mut(rtnl) = Some(table);
+        }
+    }
+
     /// The administrator's MTU ceiling; 0: follow the members.
     pub(crate) fn admin_mtu(&self) -> u32 {
         self.admin_mtu.load(Ordering::Relaxed)
@@ -197,15 +209,20 @@ impl Group {
         rtnl: &mut Rtnl<'_>,
         edit: impl FnOnce(&mut MemberTable) -> Result,
     ) -> Result<u32> {
-        let mut next = self.spare.get_mut(rtnl).take().ok_or(ENODEV)?;
+        // A new table, freed after a grace period without waiting for one;
+        // without memory, the spare, published with a wait (so that
+        // removing a member cannot fail).
+        let (mut next, deferred) = match MemberTable::new_boxed() {
+            Ok(fresh) => (fresh, true),
+            Err(_) => (self.spare.get_mut(rtnl).take().ok_or(ENODEV)?, false),
+        };
         next.clear();
         let current = self.members.read_rtnl(rtnl);
         if let Some(current) = current {
             next.copy_from(current);
         }
         if let Err(e) = edit(&mut next) {
-            next.clear();
-            *self.spare.get_mut(rtnl) = Some(next);
+            self.unused(next, deferred, rtnl);
             return Err(e);
         }
         let announce = next.recompute(self.policy(), current);
@@ -215,8 +232,7 @@ impl Group {
             // event that binds nothing anew): no publish, no grace period.
             // (Member flags, which dumps show, may have changed.)
             genl_wire::bump_generation(rtnl);
-            next.clear();
-            *self.spare.get_mut(rtnl) = Some(next);
+            self.unused(next, deferred, rtnl);
             return Ok(0);
         }
         let mut changed = next.iter().fold(0u32, |acc, m| {
@@ -239,13 +255,21 @@ impl Group {
             }
         }
         genl_wire::bump_generation(rtnl);
-        let mut old = self.members.replace(Some(next), rtnl);
-        if let Some(old) = old.as_mut() {
-            // Readers are gone (grace period in `replace`); this drops the
-            // table's references, possibly the last one of a removed member.
-            old.clear();
+        if deferred {
+            // The old table (and with it the last reference to a removed
+            // member) goes after the grace period; callers that need its
+            // readers gone wait for one themselves (removal does, in
+            // `rxhandler::detach_member`).
+            self.members.replace_deferred(Some(next), rtnl);
+        } else {
+            let mut old = self.members.replace(Some(next), rtnl);
+            if let Some(old) = old.as_mut() {
+                // Readers are gone (grace period in `replace`); this drops
+                // the table's references.
+                old.clear();
+            }
+            *self.spare.get_mut(rtnl) = old;
         }
-        *self.spare.get_mut(rtnl) = old;
         if announce {
             self.work.start_announcing(self.announce_count());
         }

@@ -69,6 +69,8 @@ struct IpmpModule {
     _addr_notifier: notifier::AddrRegistration,
     _notifier: notifier::Registration,
     _genl: genl_family::Registration,
+    // Last: waits for the RCU callbacks that free replaced tables.
+    _rcu_barrier: rcu::Barrier,
 }
 
 impl kernel::Module for IpmpModule {
@@ -82,6 +84,7 @@ impl kernel::Module for IpmpModule {
             _link: link,
             _addr_notifier: addr_notifier,
             _notifier: notifier,
+            _rcu_barrier: rcu::Barrier,
             _genl: genl,
         })
     }

@@ -13,6 +13,7 @@ use crate::frames::Role;
 use crate::ipmpdev::{IpmpDev, IpmpDevRef};
 use crate::netdev::{DevRef, NetDev};
 use crate::policy::{self, MemberState, MAX_MEMBERS};
+use crate::rcu::RcuNode;
 use crate::uapi;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{prelude::*, sync::Arc};
@@ -127,20 +128,17 @@ pub(crate) struct MemberTable {
 impl MemberTable {
     /// An empty table, boxed (it is too large for the stack of some
     /// callers).
-    pub(crate) fn new_boxed() -> Result<KBox<Self>> {
-        Ok(KBox::new(
-            Self {
-                by_id: [const { None }; MAX_MEMBERS],
-                order: [0; MAX_MEMBERS],
-                len: 0,
-                active: [0; MAX_MEMBERS],
-                n_active: 0,
-                nominees: [None; 3],
-                bindings: [Binding::default(); MAX_ADDRS],
-                n_bindings: 0,
-            },
-            GFP_KERNEL,
-        )?)
+    pub(crate) fn new_boxed() -> Result<KBox<RcuNode<Self>>> {
+        RcuNode::new_boxed(Self {
+            by_id: [const { None }; MAX_MEMBERS],
+            order: [0; MAX_MEMBERS],
+            len: 0,
+            active: [0; MAX_MEMBERS],
+            n_active: 0,
+            nominees: [None; 3],
+            bindings: [Binding::default(); MAX_ADDRS],
+            n_bindings: 0,
+        })
     }
 
     /// The members, in join order.
