@@ -48,26 +48,25 @@ per_change_us() {  # per_change_us SECONDS CHANGES
     echo "$1 * 1000000 / $2" | bc -l | xargs printf '%.1f'
 }
 
-ip link add bond0 type bond mode active-backup miimon 100
-ip link set bond0 up
-ip link set a1 down
-ip link set a1 master bond0
-t=$(cycles bond0)
-emit churn-add-remove bond-ab "$(per_change_us "$t" $((2 * N)))" us
+# add_remove SYSTEM MASTER TYPE...: MASTER (ip link add MASTER type TYPE...)
+# with a1 as its steady member, then the cycles of a0. (a1 is set down
+# first: bonding refuses to enslave an interface that is up.)
+add_remove() {
+    local system=$1 master=$2 t
+    shift 2
+    ip link add "$master" type "$@"
+    ip link set "$master" up
+    ip link set a1 down
+    ip link set a1 master "$master"
+    t=$(cycles "$master")
+    emit churn-add-remove "$system" "$(per_change_us "$t" $((2 * N)))" us
+}
+
+add_remove bond-ab bond0 bond mode active-backup miimon 100
 ip link del bond0
-
-ip link add team0 type team
-ip link set team0 up
-ip link set a1 master team0
-t=$(cycles team0)
-emit churn-add-remove team "$(per_change_us "$t" $((2 * N)))" us
+add_remove team team0 team
 ip link del team0
-
-ip link add itops0 type ipmp
-ip link set itops0 up
-ip link set a1 master itops0
-t=$(cycles itops0)
-emit churn-add-remove ipmp "$(per_change_us "$t" $((2 * N)))" us
+add_remove ipmp itops0 ipmp
 
 ip link set a0 master itops0
 ip link set a0 up
