@@ -201,7 +201,64 @@ rate() {
     [ -n "$v" ] && emit udp-64B-rate-rx "$1" "$v" kpps
 }
 
+# flows_phase NAME: FLOWS UDP flows (fixed source port, distinct
+# destination ports), 3 rounds, captured where each member's frames enter
+# the switch; /tmp/flows.NAME.json says who carried each flow.
+flows_phase() {
+    local name=$1 i pids=() pairs=()
+    for i in 0 1 2; do
+        ip netns exec switch tcpdump -n -Q in -B 65536 -s 64 -i "sw-m$i" \
+            -w "/tmp/flows.$name.m$i.pcap" 'udp and dst portrange 10000-65535' \
+            2>"/tmp/flows.$name.m$i.err" &
+        pids+=($!)
+        pairs+=("m$i=/tmp/flows.$name.m$i.pcap")
+    done
+    for i in 0 1 2; do tcpdump_ready "/tmp/flows.$name.m$i.err" >/dev/null; done
+    python3 ../udpflows.py send "$FLOWS" 3 7 10000 $PEER
+    sleep 1
+    kill -INT "${pids[@]}"
+    wait "${pids[@]}" 2>/dev/null
+    python3 ../udpflows.py tally "/tmp/flows.$name.json" "${pairs[@]}"
+    rm -f /tmp/flows."$name".*.pcap
+}
+
 ONLY=${ONLY:-all}
+if [ "$ONLY" = flows ]; then
+    # Per-connection spreading against bonding's hash: the spread, flows
+    # seen on two members, and how many flows of the members that stay
+    # move when m1 fails and when it returns.
+    sysctl -qw net.core.netdev_max_backlog=200000
+    for FLOWS in 64 20000; do
+    for sys in bond-xor ipmp3; do
+        setup "$sys"
+        flows_phase "$sys.before"
+        ip link set m1 down
+        sleep 2
+        flows_phase "$sys.failed"
+        ip link set m1 up
+        sleep 3
+        flows_phase "$sys.back"
+        python3 - "$sys" "$FLOWS" <<'PY'
+import json, sys
+system, n = sys.argv[1], int(sys.argv[2])
+# (The test names carry the flow count.)
+load = lambda p: json.load(open(f"/tmp/flows.{system}.{p}.json"))["flows"]
+before, failed, back = load("before"), load("failed"), load("back")
+def emit(test, value, unit):
+    print("@@bench " + json.dumps({"test": f"{test}-{n}", "system": system, "value": value, "unit": unit}))
+emit("flows-on-two-members", sum(len(v) > 1 for v in before.values()), "flows")
+counts = [sum(v == [m] for v in before.values()) for m in ("m0", "m1", "m2")]
+emit("flows-spread-max-off-even", max(abs(c - n / 3) for c in counts) / (n / 3) * 100, "%")
+stay = [k for k, v in before.items() if v in (["m0"], ["m2"])]
+emit("flows-moved-of-staying-on-failure", sum(failed.get(k) != before[k] for k in stay) / len(stay) * 100, "%")
+emit("flows-moved-on-return", sum(back.get(k) != failed.get(k) for k in before) / len(before) * 100, "%")
+PY
+    done
+    done
+    teardown
+    echo "== done"
+    exit 0
+fi
 if [ "$ONLY" = profile ]; then
     # Where the CPU goes while 64-byte UDP leaves by each system: perf
     # (the host's, the guest shares its file system) sampling every CPU.
