@@ -10,7 +10,8 @@ def med(test, system):
     v = [r["value"] for r in rows if r["test"] == test and r["system"] == system]
     return (statistics.median(v), min(v), max(v), len(v)) if v else None
 names = [("veth", "raw veth (one member)"), ("bond-xor", "bonding balance-xor layer3+4 (3)"),
-         ("bond-tlb", "bonding balance-tlb (3)"), ("ipmp1", "ipmp, 1 active"),
+         ("bond-tlb", "bonding balance-tlb (3)"), ("team-lb", "team loadbalance (3)"),
+         ("ipmp1", "ipmp, 1 active"),
          ("ipmp2", "ipmp, 2 active"), ("ipmp3", "ipmp, 3 active")]
 lines = ["| system | transmit (kpps) | vs raw veth | vs balance-xor | vs balance-tlb | receive (kpps) | vs raw veth | vs balance-xor | vs balance-tlb |",
          "|---|---|---|---|---|---|---|---|---|"]

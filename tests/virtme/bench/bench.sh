@@ -285,7 +285,7 @@ fi
 if [ "$ONLY" = rate ]; then
     echo "== 64-byte UDP rate each way ($REPS rounds over every system, $SECS s each)"
     for r in $(seq "$REPS"); do
-        for sys in veth bond-xor bond-tlb ipmp1 ipmp2 ipmp3; do
+        for sys in veth bond-xor bond-tlb team-lb ipmp1 ipmp2 ipmp3; do
             setup "$sys"
             rate "$sys"
         done
