@@ -262,21 +262,25 @@ fi
 if [ "$ONLY" = profile ]; then
     # Where the CPU goes while 64-byte UDP leaves by each system: perf
     # (the host's, the guest shares its file system) sampling every CPU.
+    for dir in transmit receive; do
     for sys in veth bond-xor ipmp3; do
         setup "$sys"
-        iperf3 -c $PEER -t 12 -u -l 64 -b 0 >/dev/null 2>&1 &
+        rev=()
+        [ "$dir" = receive ] && rev=(-R)
+        iperf3 -c $PEER -t 12 -u -l 64 -b 0 "${rev[@]}" >/dev/null 2>&1 &
         sleep 2
-        perf record -q -a -g -e cpu-clock -F 499 -o "/tmp/perf.$sys.data" -- sleep 6 >/dev/null 2>&1
+        perf record -q -a -g -e cpu-clock -F 499 -o "/tmp/perf.$dir.$sys.data" -- sleep 6 >/dev/null 2>&1
         wait
-        echo "== profile: $sys, 64-byte UDP transmit, top symbols (self)"
-        perf report -q --stdio --no-children --sort sym -g none -i "/tmp/perf.$sys.data" 2>/dev/null |
-            grep -v '^$' > "/tmp/perf.$sys.txt"
-        head -25 "/tmp/perf.$sys.txt" | sed "s/^/@@profile $sys /"
+        echo "== profile: $sys, 64-byte UDP $dir, top symbols (self)"
+        perf report -q --stdio --no-children --sort sym -g none -i "/tmp/perf.$dir.$sys.data" 2>/dev/null |
+            grep -v '^$' > "/tmp/perf.$dir.$sys.txt"
+        head -25 "/tmp/perf.$dir.$sys.txt" | sed "s/^/@@profile $dir $sys /"
         # The device's own code: the module's symbols (Rust names carry
         # the crate, ipmp_dev) and its C helpers, or bonding's.
-        echo "== profile: $sys, the device's own symbols"
-        grep -E 'ipmp|bond_|bond[0-9]' "/tmp/perf.$sys.txt" | sed "s/^/@@own $sys /"
-        awk '/ipmp|bond_/ { sub(/%/, "", $1); t += $1 } END { printf "@@own-total %s %.2f%%\n", "'"$sys"'", t }' "/tmp/perf.$sys.txt"
+        echo "== profile: $sys, $dir, the device's own symbols"
+        grep -E 'ipmp|bond_|bond[0-9]' "/tmp/perf.$dir.$sys.txt" | sed "s/^/@@own $dir $sys /"
+        awk '/ipmp|bond_/ { sub(/%/, "", $1); t += $1 } END { printf "@@own-total %s %s %.2f%%\n", "'"$dir"'", "'"$sys"'", t }' "/tmp/perf.$dir.$sys.txt"
+    done
     done
     teardown
     echo "== done"
