@@ -10,6 +10,8 @@
 //! Pure functions on byte slices (no kernel types): compiled into ipmp.ko
 //! and unit-tested in userspace by `crates/libipmp`.
 
+use super::binding::Addr;
+
 /// Ethernet header length.
 pub const ETH_HLEN: usize = 14;
 /// Ethertype of IPv4.
@@ -216,41 +218,107 @@ pub fn checksum_replace(csum: u16, old: &[u8], new: &[u8]) -> u16 {
     !(sum as u16)
 }
 
+/// The kinds of address a member owns, as far as the receive path cares.
+///
+/// A packet's addresses are looked up among the member's own only where
+/// the member could own them: an IPv4 address if it has any IPv4 address,
+/// an IPv6 address of wider than link scope if it has one. A member
+/// without test addresses (the usual case) then costs data packets no
+/// lookup; IPv6 link-local destinations and targets are always looked up
+/// (every member has its own).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct OwnKinds(u8);
+
+impl OwnKinds {
+    const V4: u8 = 1;
+    const V6: u8 = 2;
+    /// No address of either kind.
+    pub const NONE: Self = Self(0);
+    /// Both kinds: what a member is taken to own while its addresses are
+    /// not known.
+    pub const ALL: Self = Self(Self::V4 | Self::V6);
+
+    /// From [`OwnKinds::bits`].
+    pub fn from_bits(bits: u8) -> Self {
+        Self(bits & Self::ALL.0)
+    }
+
+    /// As a byte, for an atomic.
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    /// These kinds and that of `addr` (an IPv6 link-local address adds
+    /// nothing: link-local addresses are always looked up).
+    pub fn with(self, addr: &Addr) -> Self {
+        match addr {
+            Addr::V4(_) => Self(self.0 | Self::V4),
+            Addr::V6(a) if is_ipv6_link_local(a) => self,
+            Addr::V6(_) => Self(self.0 | Self::V6),
+        }
+    }
+
+    /// The kinds of `addrs`.
+    pub fn of(addrs: &[Addr]) -> Self {
+        addrs.iter().fold(Self::NONE, |kinds, a| kinds.with(a))
+    }
+
+    fn v4(self) -> bool {
+        self.0 & Self::V4 != 0
+    }
+
+    /// Whether an IPv6 `addr` could be one of the member's.
+    fn may_own_v6(self, addr: &[u8; 16]) -> bool {
+        is_ipv6_link_local(addr) || (self.0 & Self::V6 != 0 && addr[0] != 0xff)
+    }
+}
+
+/// fe80::/10.
+fn is_ipv6_link_local(addr: &[u8; 16]) -> bool {
+    addr[0] == 0xfe && addr[1] & 0xc0 == 0x80
+}
+
 /// Addresses of a received packet that may be the member's own (test)
 /// addresses: the ARP target, the IPv4 destination, the IPv6 destination
-/// and, for neighbour discovery, its target.
+/// and, for neighbour discovery, its target; only those the member could
+/// own ([`OwnKinds`]).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum OwnCandidates {
-    /// Nothing to check (not ARP/IPv4/IPv6, or too short).
+    /// Nothing to check (not ARP/IPv4/IPv6, too short, or of a kind the
+    /// member owns none of).
     None,
     /// An IPv4 address.
     V4([u8; 4]),
-    /// An IPv6 destination, and a neighbour discovery target if any.
-    V6([u8; 16], Option<[u8; 16]>),
+    /// An IPv6 destination and a neighbour discovery target, either of
+    /// which may be absent (but not both).
+    V6(Option<[u8; 16]>, Option<[u8; 16]>),
 }
 
 /// Bytes of the network header needed by [`own_candidates`] for
-/// `protocol` (the receive path pulls that many before calling it).
-pub fn own_candidates_len(protocol: u16) -> usize {
+/// `protocol` (the receive path pulls that many before calling it; 0:
+/// nothing to look up).
+pub fn own_candidates_len(protocol: u16, own: OwnKinds) -> usize {
     match protocol {
-        ETH_P_ARP => ARP_LEN,
-        ETH_P_IP => 20,
+        ETH_P_ARP if own.v4() => ARP_LEN,
+        ETH_P_IP if own.v4() => 20,
         ETH_P_IPV6 => IPV6_HLEN + 24,
         _ => 0,
     }
 }
 
 /// See [`OwnCandidates`]; `net` starts at the network header.
-pub fn own_candidates(protocol: u16, net: &[u8]) -> OwnCandidates {
+pub fn own_candidates(protocol: u16, net: &[u8], own: OwnKinds) -> OwnCandidates {
     let found = match protocol {
-        ETH_P_ARP => array(net, 24).map(OwnCandidates::V4),
-        ETH_P_IP => array(net, 16).map(OwnCandidates::V4),
-        ETH_P_IPV6 => array(net, 24).map(|dst| {
+        ETH_P_ARP if own.v4() => array(net, 24).map(OwnCandidates::V4),
+        ETH_P_IP if own.v4() => array(net, 16).map(OwnCandidates::V4),
+        ETH_P_IPV6 => array(net, 24).and_then(|dst: [u8; 16]| {
             let target = match ndisc_type(net) {
                 Some(ND_NEIGHBOUR_SOLICIT | ND_NEIGHBOUR_ADVERT) => array(net, IPV6_HLEN + 8),
                 _ => None,
             };
-            OwnCandidates::V6(dst, target)
+            let dst = Some(dst).filter(|d| own.may_own_v6(d));
+            let target = target.filter(|t| own.may_own_v6(t));
+            (dst.is_some() || target.is_some()).then_some(OwnCandidates::V6(dst, target))
         }),
         _ => None,
     };

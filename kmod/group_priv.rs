@@ -5,16 +5,18 @@
 //! state (member entries point back to their group device) and this
 //! accessor above both.
 
-use crate::bindings::raw;
 use crate::group::Group;
 use crate::ipmpdev::IpmpDev;
 
 impl IpmpDev {
     /// The group state.
     pub(crate) fn group(&self) -> &Group {
-        // SAFETY: live ipmp device (type invariant); `netdev_priv()` is
-        // its private area, which holds an initialised `Group`
-        // (`link::setup`) and lives as long as the device.
-        unsafe { &*raw::ipmp_netdev_priv(self.netdev().as_raw()).cast::<Group>() }
+        let dev = self.netdev().as_raw();
+        // SAFETY: live ipmp device (type invariant); its private area
+        // (`netdev_priv()`, which is `dev->priv`: read here without a
+        // call, as the transmit and receive paths ask for it per packet)
+        // holds an initialised `Group` (`link::setup`) and lives as long as
+        // the device.
+        unsafe { &*core::ptr::addr_of!((*dev).priv_).cast::<Group>() }
     }
 }

@@ -201,11 +201,6 @@ void ipmp_tx_dropped(struct net_device *dev)
 	dev_core_stats_tx_dropped_inc(dev);
 }
 
-void ipmp_rx_counted(struct net_device *dev, unsigned int len)
-{
-	dev_sw_netstats_rx_add(dev, len);
-}
-
 struct sk_buff *ipmp_skb_share_check(struct sk_buff *skb)
 {
 	return skb_share_check(skb, GFP_ATOMIC);
@@ -217,34 +212,42 @@ void *ipmp_rx_handler_data(const struct sk_buff *skb)
 	return rcu_dereference(skb->dev->rx_handler_data);
 }
 
-bool ipmp_pskb_may_pull(struct sk_buff *skb, unsigned int len)
-{
-	return pskb_may_pull(skb, len);
-}
-
 unsigned int ipmp_skb_headlen(const struct sk_buff *skb)
 {
 	return skb_headlen(skb);
 }
 
-unsigned char *ipmp_skb_mac_header(const struct sk_buff *skb)
+/*
+ * What the rx_handler reads of every received frame, in one call rather
+ * than one per field (the fields are bitfields and inline accessors that
+ * Rust cannot reach directly).
+ */
+void ipmp_rx_meta(const struct sk_buff *skb, struct ipmp_rx_meta *out)
 {
-	return skb_mac_header(skb);
+	const struct ethhdr *eth = eth_hdr(skb);
+
+	out->protocol = ntohs(skb->protocol);
+	out->pkt_type = skb->pkt_type;
+	memcpy(out->eth_dst, eth->h_dest, ETH_ALEN);
+	memcpy(out->eth_src, eth->h_source, ETH_ALEN);
+}
+
+/* The first @len bytes at skb->data made linear, or NULL if shorter. */
+const u8 *ipmp_rx_pull(struct sk_buff *skb, unsigned int len)
+{
+	return pskb_may_pull(skb, len) ? skb->data : NULL;
+}
+
+/* Counts a frame on the group device and hands it over. */
+void ipmp_rx_redirect(struct sk_buff *skb, struct net_device *dev)
+{
+	dev_sw_netstats_rx_add(dev, skb->len);
+	skb->dev = dev;
 }
 
 unsigned char *ipmp_skb_data(const struct sk_buff *skb)
 {
 	return skb->data;
-}
-
-u16 ipmp_skb_protocol(const struct sk_buff *skb)
-{
-	return ntohs(skb->protocol);
-}
-
-u8 ipmp_skb_pkt_type(const struct sk_buff *skb)
-{
-	return skb->pkt_type;
 }
 
 void ipmp_skb_set_pkt_type(struct sk_buff *skb, u8 type)
@@ -446,6 +449,11 @@ struct net_device *ipmp_ifa4_dev(void *ifa)
 struct net_device *ipmp_ifa6_dev(void *ifa)
 {
 	return ((struct inet6_ifaddr *)ifa)->idev->dev;
+}
+
+void ipmp_ifa6_addr(void *ifa, u8 out[16])
+{
+	memcpy(out, &((struct inet6_ifaddr *)ifa)->addr, 16);
 }
 
 void ipmp_init_delayed_work(struct delayed_work *dw, work_func_t fn)

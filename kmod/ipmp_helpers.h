@@ -47,16 +47,20 @@ int ipmp_dev_queue_xmit(struct sk_buff *skb);
 void ipmp_kfree_skb(struct sk_buff *skb);
 void ipmp_tx_ok(struct net_device *dev, unsigned int len);
 void ipmp_tx_dropped(struct net_device *dev);
-void ipmp_rx_counted(struct net_device *dev, unsigned int len);
 
 struct sk_buff *ipmp_skb_share_check(struct sk_buff *skb);
 void *ipmp_rx_handler_data(const struct sk_buff *skb);
-bool ipmp_pskb_may_pull(struct sk_buff *skb, unsigned int len);
 unsigned int ipmp_skb_headlen(const struct sk_buff *skb);
-unsigned char *ipmp_skb_mac_header(const struct sk_buff *skb);
+struct ipmp_rx_meta {
+	u16 protocol; /* host order */
+	u8 pkt_type;
+	u8 eth_dst[6];
+	u8 eth_src[6];
+};
+void ipmp_rx_meta(const struct sk_buff *skb, struct ipmp_rx_meta *out);
+const u8 *ipmp_rx_pull(struct sk_buff *skb, unsigned int len);
+void ipmp_rx_redirect(struct sk_buff *skb, struct net_device *dev);
 unsigned char *ipmp_skb_data(const struct sk_buff *skb);
-u16 ipmp_skb_protocol(const struct sk_buff *skb);
-u8 ipmp_skb_pkt_type(const struct sk_buff *skb);
 void ipmp_skb_set_pkt_type(struct sk_buff *skb, u8 type);
 int ipmp_skb_ensure_writable(struct sk_buff *skb, unsigned int len);
 
@@ -100,6 +104,7 @@ struct ipmp_addr {
 int ipmp_dev_addrs(struct net_device *dev, struct ipmp_addr *out, int max);
 struct net_device *ipmp_ifa4_dev(void *ifa);
 struct net_device *ipmp_ifa6_dev(void *ifa);
+void ipmp_ifa6_addr(void *ifa, u8 out[16]);
 void ipmp_init_delayed_work(struct delayed_work *dw, work_func_t fn);
 void ipmp_schedule_work_ms(struct delayed_work *dw, unsigned int ms);
 

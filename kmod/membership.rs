@@ -5,7 +5,8 @@
 //! speed). Every function runs under RTNL and takes an [`Rtnl`] token;
 //! the state they change is `group`'s.
 
-use crate::binding::Addr;
+use crate::binding::{Addr, MAX_ADDRS};
+use crate::frames::OwnKinds;
 use crate::genl_msgs;
 use crate::ipmpdev::IpmpDev;
 use crate::netdev::{self, ExtAck, LinkSpeed, NetDev};
@@ -95,6 +96,7 @@ pub(crate) fn add_member(
             dev.name()
         ));
     })?;
+    refresh_member_own_kinds(&member, rtnl);
     if let Err(e) = dev.link_master(group_dev, extack, rtnl) {
         rxhandler::detach_member(dev, rtnl);
         return Err(e);
@@ -218,6 +220,29 @@ pub(crate) fn set_addresses(ipmp: &IpmpDev, addrs: &[Addr], rtnl: &mut Rtnl<'_>)
         Ok(changed) => notify_changed(ipmp, changed, rtnl),
         Err(e) => pr_warn!("{}: cannot bind addresses: {:?}\n", ipmp.netdev().name(), e),
     }
+}
+
+/// Rereads which kinds of address every member owns (after address
+/// events on members: an added address was already recorded by the
+/// notifier; a removed one is forgotten here).
+pub(crate) fn refresh_own_kinds(ipmp: &IpmpDev, rtnl: &Rtnl<'_>) {
+    if let Some(table) = ipmp.group().members_rtnl(rtnl) {
+        for member in table.iter() {
+            refresh_member_own_kinds(member, rtnl);
+        }
+    }
+}
+
+/// Reads which kinds of address `member` owns from its address lists; a
+/// member with more addresses than are read is taken to own both kinds.
+fn refresh_member_own_kinds(member: &Member, rtnl: &Rtnl<'_>) {
+    let mut addrs = [Addr::default(); MAX_ADDRS];
+    let n = member.dev().ip_addresses(&mut addrs, rtnl);
+    let kinds = match addrs.get(..n) {
+        Some(read) if n < MAX_ADDRS => OwnKinds::of(read),
+        _ => OwnKinds::ALL,
+    };
+    member.set_own_kinds(kinds);
 }
 
 /// Sets who applies the standby rule (`uapi::POLICY_*`).

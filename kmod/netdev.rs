@@ -307,6 +307,27 @@ impl NetDev {
         (h == handler as *mut c_void).then_some(data)
     }
 
+    /// The rx_handler data if `handler` is this device's rx_handler, read
+    /// inside an RCU read-side section (the data stays valid until it
+    /// ends).
+    pub(crate) fn rx_handler_data_rcu(
+        &self,
+        handler: RxHandler,
+        _rcu: &RcuGuard,
+    ) -> Option<*mut c_void> {
+        let dev = self.as_raw();
+        // SAFETY: live device; both fields are `__rcu` pointers, read with
+        // `rcu_dereference()` inside the guard's section.
+        // CAST: a function pointer slot read as a data pointer of the same size.
+        let (h, data) = unsafe {
+            (
+                raw::ipmp_rcu_dereference(addr_of!((*dev).rx_handler).cast()),
+                raw::ipmp_rcu_dereference(addr_of!((*dev).rx_handler_data).cast()),
+            )
+        };
+        (h == handler as *mut c_void).then_some(data)
+    }
+
     /// Makes `master` this device's master upper device.
     pub(crate) fn link_master(
         &self,

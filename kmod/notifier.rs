@@ -16,11 +16,13 @@
 //! lists; NETDEV_PRECHANGEUPPER, where devices that cannot work above a
 //! group are refused (`upper`).
 
+use crate::binding::Addr;
 use crate::bindings::raw;
 use crate::bindings::OpsTable;
 use crate::ipmpdev::IpmpDev;
 use crate::membership;
 use crate::netdev::{ExtAck, NetDev};
+use crate::rcu::RcuGuard;
 use crate::rtnl::Rtnl;
 use crate::rxfilter;
 use crate::rxhandler;
@@ -175,7 +177,7 @@ fn notifier_from_errno(e: Error) -> c_int {
 }
 
 // ---------------------------------------------------------------------------
-// Address notifiers: a group's data addresses changed.
+// Address notifiers: a group's data addresses, or a member's own, changed.
 // ---------------------------------------------------------------------------
 
 static INETADDR: OpsTable<raw::notifier_block> = OpsTable::new(raw::notifier_block {
@@ -218,8 +220,12 @@ impl Drop for AddrRegistration {
     }
 }
 
-/// Schedules the address sync of `dev`'s group if `dev` is a group.
-fn address_changed(dev: *mut raw::net_device) {
+/// An address of `dev` was added (`added`: the address) or removed. If
+/// `dev` is a group, its data addresses are synced; if a member, its entry
+/// records the kind of an added address at once (the receive path looks
+/// for it from now on: a probe may follow immediately) and its group's
+/// sync rereads what its members own later.
+fn address_changed(dev: *mut raw::net_device, added: Option<Addr>) {
     if dev.is_null() {
         return;
     }
@@ -227,7 +233,20 @@ fn address_changed(dev: *mut raw::net_device) {
     let dev = unsafe { NetDev::from_raw(dev) };
     if let Some(ipmp) = IpmpDev::from_netdev(dev) {
         ipmp.group().work.schedule_sync();
+        return;
     }
+    let rcu = RcuGuard::new();
+    if let Some(member) = rxhandler::member_of_rcu(dev, &rcu) {
+        if let Some(addr) = added {
+            member.add_own(&addr);
+        }
+        member.group().group().work.schedule_sync();
+    }
+}
+
+/// The address of an event: `Some` for an added one.
+fn added(event: usize, addr: impl FnOnce() -> Addr) -> Option<Addr> {
+    (event == raw::netdev_cmd_NETDEV_UP as usize).then(addr)
 }
 
 /// Kernel callback.
@@ -236,11 +255,13 @@ fn address_changed(dev: *mut raw::net_device) {
 /// Only the IPv4 address notifier chain calls this, with an `in_ifaddr`.
 unsafe extern "C" fn inetaddr_event(
     _nb: *mut raw::notifier_block,
-    _event: usize,
+    event: usize,
     ifa: *mut c_void,
 ) -> c_int {
+    // Any IPv4 address makes IPv4 looked for: its value does not matter.
+    let added = added(event, || Addr::V4([0; 4]));
     // SAFETY: a live `in_ifaddr` during the notification.
-    address_changed(unsafe { raw::ipmp_ifa4_dev(ifa) });
+    address_changed(unsafe { raw::ipmp_ifa4_dev(ifa) }, added);
     raw::NOTIFY_DONE as c_int
 }
 
@@ -248,13 +269,20 @@ unsafe extern "C" fn inetaddr_event(
 ///
 /// # Safety
 /// Only the IPv6 address notifier chain calls this (possibly in atomic
-/// context: it only schedules work), with an `inet6_ifaddr`.
+/// context: it only records and schedules), with an `inet6_ifaddr`.
 unsafe extern "C" fn inet6addr_event(
     _nb: *mut raw::notifier_block,
-    _event: usize,
+    event: usize,
     ifa: *mut c_void,
 ) -> c_int {
+    let added = added(event, || {
+        let mut addr = [0u8; 16];
+        // SAFETY: a live `inet6_ifaddr` during the notification; `addr`
+        // holds 16 bytes.
+        unsafe { raw::ipmp_ifa6_addr(ifa, addr.as_mut_ptr()) };
+        Addr::V6(addr)
+    });
     // SAFETY: a live `inet6_ifaddr` during the notification.
-    address_changed(unsafe { raw::ipmp_ifa6_dev(ifa) });
+    address_changed(unsafe { raw::ipmp_ifa6_dev(ifa) }, added);
     raw::NOTIFY_DONE as c_int
 }

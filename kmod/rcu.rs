@@ -156,9 +156,7 @@ impl<T> RcuBox<T> {
 
     /// The published value, for a reader inside an RCU critical section.
     pub(crate) fn read<'a>(&'a self, _rcu: &'a RcuGuard) -> Option<&'a T> {
-        // SAFETY: the slot is a valid pointer-sized location, read with
-        // `rcu_dereference()` inside the caller's read-side section.
-        let p = unsafe { raw::ipmp_rcu_dereference(self.slot()) }.cast::<RcuNode<T>>();
+        let p = rcu_dereference(self.slot()).cast::<RcuNode<T>>();
         // SAFETY: by the type invariant `p` is null or a live `KBox`; a writer
         // that replaces it frees it after a grace period, which cannot end
         // while the guard (borrowed for 'a) is alive.
@@ -249,4 +247,22 @@ impl<T> Drop for RcuBox<T> {
 pub(crate) fn now_secs() -> u32 {
     // SAFETY: reads jiffies; callable in any context.
     unsafe { raw::ipmp_now_secs() }
+}
+
+/// `rcu_dereference()` of `slot`, a valid pointer-sized location, inside
+/// a read-side section. Kernels that check RCU usage (`CONFIG_PROVE_RCU`)
+/// get the C macro with its lockdep check; others get what it compiles to,
+/// `READ_ONCE()`, without a call on the fast path.
+#[cfg(CONFIG_PROVE_RCU)]
+fn rcu_dereference(slot: *mut *mut c_void) -> *mut c_void {
+    // SAFETY: a valid slot (callers are this file's, on their own slots).
+    unsafe { raw::ipmp_rcu_dereference(slot) }
+}
+
+#[cfg(not(CONFIG_PROVE_RCU))]
+fn rcu_dereference(slot: *mut *mut c_void) -> *mut c_void {
+    // SAFETY: a valid, aligned slot (callers are this file's, on their
+    // own slots); a volatile read is `READ_ONCE()`, and no architecture
+    // Rust-for-Linux supports needs a barrier after it for dependent loads.
+    unsafe { slot.read_volatile() }
 }

@@ -16,7 +16,7 @@
 //!
 //! Runs in softirq context under `rcu_read_lock()`.
 
-use crate::frames::{self, Arrival, OwnCandidates, RxVerdict};
+use crate::frames::{self, Arrival, OwnCandidates, OwnKinds, RxVerdict};
 use crate::ipmpdev::IpmpDev;
 use crate::netdev::NetDev;
 use crate::rcu::RcuGuard;
@@ -30,7 +30,7 @@ pub(crate) fn deliver(member: &Member, skb: &mut RxSkb<'_>, rcu: &RcuGuard) -> R
         return RxVerdict::Exact;
     };
     let protocol = skb.protocol();
-    let for_member = is_for_member(member.dev(), skb, protocol);
+    let for_member = is_for_member(member.dev(), member.own_kinds(), skb, protocol);
     let (mut arrival, broadcast) = match skb.pkt_type() {
         PACKET_HOST => (Arrival::ToMember, false),
         PACKET_BROADCAST => (Arrival::Multi, true),
@@ -65,9 +65,10 @@ fn sent_by_group(group: &IpmpDev, table: &MemberTable, src: [u8; 6]) -> bool {
     src == group.netdev().hw_addr() || table.iter().any(|m| m.dev().hw_addr() == src)
 }
 
-/// Whether the packet is addressed to one of `dev`'s own addresses.
-fn is_for_member(dev: &NetDev, skb: &mut RxSkb<'_>, protocol: u16) -> bool {
-    let need = frames::own_candidates_len(protocol);
+/// Whether the packet is addressed to one of `dev`'s own addresses (of
+/// the kinds `own` it has).
+fn is_for_member(dev: &NetDev, own: OwnKinds, skb: &mut RxSkb<'_>, protocol: u16) -> bool {
+    let need = frames::own_candidates_len(protocol, own);
     if need == 0 {
         return false;
     }
@@ -81,11 +82,12 @@ fn is_for_member(dev: &NetDev, skb: &mut RxSkb<'_>, protocol: u16) -> bool {
         },
         None => return false,
     };
-    match frames::own_candidates(protocol, net) {
+    match frames::own_candidates(protocol, net, own) {
         OwnCandidates::None => false,
         OwnCandidates::V4(addr) => dev.has_ipv4_addr(addr),
         OwnCandidates::V6(dst, target) => {
-            dev.has_ipv6_addr(&dst) || target.is_some_and(|t| dev.has_ipv6_addr(&t))
+            dst.is_some_and(|d| dev.has_ipv6_addr(&d))
+                || target.is_some_and(|t| dev.has_ipv6_addr(&t))
         }
     }
 }

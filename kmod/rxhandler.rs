@@ -77,6 +77,17 @@ pub(crate) fn member_of(dev: &NetDev, rtnl: &Rtnl<'_>) -> Option<Arc<Member>> {
     Some(unsafe { ArcBorrow::from_raw(data) }.into())
 }
 
+/// The member entry of `dev` if it is a member of some group, for as
+/// long as the RCU read-side section of `rcu` lasts (in any context).
+pub(crate) fn member_of_rcu<'a>(dev: &NetDev, rcu: &'a RcuGuard) -> Option<&'a Member> {
+    let data = dev.rx_handler_data_rcu(rx_handler, rcu)?.cast::<Member>();
+    // SAFETY: this module's rx_handler always has an `Arc<Member>` turned
+    // raw in `attach_member` as its data, released only after the handler
+    // is unregistered and a grace period has passed, which cannot end
+    // while `rcu` is held.
+    Some(unsafe { &*data })
+}
+
 /// Removes this module's rx_handler from `dev` and drops the reference to
 /// the member entry it held; nothing if `dev` has not got it.
 pub(crate) fn detach_member(dev: &NetDev, rtnl: &Rtnl<'_>) {

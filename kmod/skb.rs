@@ -123,11 +123,15 @@ impl Drop for SkBuff {
 /// may change it in place.
 ///
 /// # Invariants
-/// `0` is a valid, unshared skb (after `skb_share_check()`), in the receive
-/// path of the current CPU for the lifetime `'a`. It is held as a raw
-/// pointer, never as a Rust reference: the C helpers change the skb
-/// through it.
-pub(crate) struct RxSkb<'a>(NonNull<raw::sk_buff>, PhantomData<&'a mut raw::sk_buff>);
+/// `skb` is a valid, unshared skb (after `skb_share_check()`), in the
+/// receive path of the current CPU for the lifetime `'a`. It is held as a
+/// raw pointer, never as a Rust reference: the C helpers change the skb
+/// through it. `meta` is what its fields were when it was wrapped.
+pub(crate) struct RxSkb<'a> {
+    skb: NonNull<raw::sk_buff>,
+    meta: raw::ipmp_rx_meta,
+    _core: PhantomData<&'a mut raw::sk_buff>,
+}
 
 /// `skb->pkt_type` values.
 pub(crate) use raw::{PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST};
@@ -138,32 +142,40 @@ impl<'a> RxSkb<'a> {
     ///
     /// # Safety
     /// `pskb` is the rx_handler's argument: a valid pointer to a valid skb
-    /// pointer.
+    /// pointer whose MAC header was set by `eth_type_trans()`.
     pub(crate) unsafe fn from_handler_arg(pskb: *mut *mut raw::sk_buff) -> Option<Self> {
         // SAFETY: valid by the caller's guarantee; `skb_share_check()` either
         // returns an skb we may modify (the original or a clone, freeing the
         // original) or NULL after freeing it.
-        let skb = unsafe { raw::ipmp_skb_share_check(*pskb) };
+        let skb = NonNull::new(unsafe { raw::ipmp_skb_share_check(*pskb) });
         // SAFETY: as above; the core continues with `*pskb`.
-        unsafe { *pskb = skb };
-        // INVARIANT: non-NULL results are valid and unshared.
-        NonNull::new(skb).map(|skb| Self(skb, PhantomData))
+        unsafe { *pskb = skb.map_or(core::ptr::null_mut(), NonNull::as_ptr) };
+        let skb = skb?;
+        let mut meta = raw::ipmp_rx_meta::default();
+        // SAFETY: valid skb with its MAC header (14 bytes, linear) set, as
+        // the caller guarantees; `meta` is a valid buffer the call fills.
+        unsafe { raw::ipmp_rx_meta(skb.as_ptr(), &mut meta) };
+        // INVARIANT: non-NULL results are valid and unshared; `meta` was
+        // just read from it.
+        Some(Self {
+            skb,
+            meta,
+            _core: PhantomData,
+        })
     }
 
     fn as_raw(&self) -> *mut raw::sk_buff {
-        self.0.as_ptr()
+        self.skb.as_ptr()
     }
 
     /// The ethertype (host order).
     pub(crate) fn protocol(&self) -> u16 {
-        // SAFETY: valid skb (invariant).
-        unsafe { raw::ipmp_skb_protocol(self.as_raw()) }
+        self.meta.protocol
     }
 
-    /// `skb->pkt_type` (`PACKET_*`).
+    /// `skb->pkt_type` (`PACKET_*`) as received.
     pub(crate) fn pkt_type(&self) -> u32 {
-        // SAFETY: valid skb (invariant).
-        u32::from(unsafe { raw::ipmp_skb_pkt_type(self.as_raw()) })
+        u32::from(self.meta.pkt_type)
     }
 
     /// Marks the frame as addressed to this host.
@@ -174,27 +186,12 @@ impl<'a> RxSkb<'a> {
 
     /// The destination MAC address of the frame.
     pub(crate) fn eth_dst(&self) -> [u8; 6] {
-        let mut dst = [0u8; 6];
-        // SAFETY: valid skb; on receive the MAC header was set by
-        // eth_type_trans() and its 14 bytes are in the linear area.
-        unsafe {
-            let mac = raw::ipmp_skb_mac_header(self.as_raw());
-            core::ptr::copy_nonoverlapping(mac, dst.as_mut_ptr(), 6);
-        }
-        dst
+        self.meta.eth_dst
     }
 
     /// The source MAC address of the frame.
     pub(crate) fn eth_src(&self) -> [u8; 6] {
-        let mut src = [0u8; 6];
-        // SAFETY: valid skb; on receive the MAC header was set by
-        // eth_type_trans() and its 14 bytes are in the linear area; the
-        // source address is bytes 6..12.
-        unsafe {
-            let mac = raw::ipmp_skb_mac_header(self.as_raw());
-            core::ptr::copy_nonoverlapping(mac.add(6), src.as_mut_ptr(), 6);
-        }
-        src
+        self.meta.eth_src
     }
 
     /// The first `len` bytes from the network header, made linear
@@ -202,22 +199,20 @@ impl<'a> RxSkb<'a> {
     pub(crate) fn network_head(&mut self, len: usize) -> Option<&[u8]> {
         let len32 = u32::try_from(len).ok()?;
         // SAFETY: valid, unshared skb that the receive path lets us pull.
-        if !unsafe { raw::ipmp_pskb_may_pull(self.as_raw(), len32) } {
+        let data = unsafe { raw::ipmp_rx_pull(self.as_raw(), len32) };
+        if data.is_null() {
             return None;
         }
         // SAFETY: after a successful pull, `len` bytes at `data` (the
         // network header on receive) are linear and readable while we hold
         // `&mut self`.
-        Some(unsafe { core::slice::from_raw_parts(raw::ipmp_skb_data(self.as_raw()), len) })
+        Some(unsafe { core::slice::from_raw_parts(data, len) })
     }
 
     /// Hands the frame to `dev` (the group): counts it there and changes
     /// `skb->dev`; the handler then returns `RX_HANDLER_ANOTHER`.
     pub(crate) fn redirect_to(&mut self, dev: &NetDev) {
         // SAFETY: valid, unshared skb; `dev` is live for the call.
-        unsafe {
-            raw::ipmp_rx_counted(dev.as_raw(), (*self.as_raw()).len);
-            raw::ipmp_skb_set_dev(self.as_raw(), dev.as_raw());
-        }
+        unsafe { raw::ipmp_rx_redirect(self.as_raw(), dev.as_raw()) };
     }
 }

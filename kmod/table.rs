@@ -9,13 +9,13 @@
 //! name members by a byte.
 
 use crate::binding::{self, Addr, Binding, MAX_ADDRS};
-use crate::frames::Role;
+use crate::frames::{OwnKinds, Role};
 use crate::ipmpdev::{IpmpDev, IpmpDevRef};
 use crate::netdev::{DevRef, NetDev};
 use crate::policy::{self, MemberState, MAX_MEMBERS};
 use crate::rcu::RcuNode;
 use crate::uapi;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use kernel::{prelude::*, sync::Arc};
 
 /// An underlying interface in a group.
@@ -30,6 +30,9 @@ pub(crate) struct Member {
     /// `IFF_PROMISC`/`IFF_ALLMULTI`: the counts this member's device holds
     /// for the group (see `rxfilter`); written under RTNL.
     rx_flags: AtomicU32,
+    /// `OwnKinds` bits: which of the member's own addresses the receive
+    /// path must look for (`membership::refresh_own_kinds`).
+    own: AtomicU8,
 }
 
 impl Member {
@@ -41,6 +44,7 @@ impl Member {
             id,
             flags: AtomicU32::new(0),
             rx_flags: AtomicU32::new(0),
+            own: AtomicU8::new(OwnKinds::ALL.bits()),
         }
     }
 
@@ -81,6 +85,24 @@ impl Member {
     /// Records the counts held for the group (under RTNL).
     pub(crate) fn set_rx_flags(&self, flags: u32) {
         self.rx_flags.store(flags, Ordering::Relaxed);
+    }
+
+    /// The kinds of address the member owns (all of them until it is
+    /// known: see `membership::refresh_own_kinds`).
+    pub(crate) fn own_kinds(&self) -> OwnKinds {
+        OwnKinds::from_bits(self.own.load(Ordering::Relaxed))
+    }
+
+    /// Records the kinds of address the member owns, read from its lists.
+    pub(crate) fn set_own_kinds(&self, kinds: OwnKinds) {
+        self.own.store(kinds.bits(), Ordering::Relaxed);
+    }
+
+    /// An address was added to the member: from now on it is looked for,
+    /// in any context (the IPv6 chain may run in softirq).
+    pub(crate) fn add_own(&self, addr: &Addr) {
+        self.own
+            .fetch_or(OwnKinds::NONE.with(addr).bits(), Ordering::Relaxed);
     }
 
     /// Up with carrier and neither failed nor offline (it may still be

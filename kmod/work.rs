@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 //! A group's deferred work: syncing its data addresses into the member
-//! table after address events, and announcing bindings.
+//! table after address events (and its members' own addresses into their
+//! entries), and announcing bindings.
 //!
 //! Both are delayed works on the system workqueue (`delayed_work`'s
 //! `GroupWork`), embedded in the group's private area and disabled
@@ -41,7 +42,7 @@ fn group_dev(w: &GroupWork) -> Option<&IpmpDev> {
 }
 
 /// The address sync: rereads the group's addresses under RTNL and binds
-/// them.
+/// them, and which kinds of address its members own.
 fn sync_addresses(w: &GroupWork) {
     with_rtnl_or_retry(&w.sync, |rtnl| {
         let Some(ipmp) = group_dev(w) else {
@@ -50,6 +51,7 @@ fn sync_addresses(w: &GroupWork) {
         let mut addrs = [Addr::default(); MAX_ADDRS];
         let n = ipmp.netdev().ip_addresses(&mut addrs, rtnl);
         membership::set_addresses(ipmp, addrs.get(..n).unwrap_or(&[]), rtnl);
+        membership::refresh_own_kinds(ipmp, rtnl);
     });
 }
 

@@ -1,5 +1,6 @@
 //! Frame classification and rewriting of ipmp.ko (kmod/frames.rs).
 
+use libipmp::kernel_logic::binding::Addr;
 use libipmp::kernel_logic::frames::*;
 
 const GROUP_MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x10];
@@ -207,29 +208,82 @@ fn checksum_replace_matches_a_full_recomputation() {
 
 #[test]
 fn received_packets_name_their_candidate_own_addresses() {
+    let all = OwnKinds::ALL;
     let a = arp(1, [192, 0, 2, 2], [192, 0, 2, 21]);
     assert_eq!(
-        own_candidates(ETH_P_ARP, &a),
+        own_candidates(ETH_P_ARP, &a, all),
         OwnCandidates::V4([192, 0, 2, 21])
     );
     assert_eq!(
-        own_candidates(ETH_P_IP, &ipv4([192, 0, 2, 21])),
+        own_candidates(ETH_P_IP, &ipv4([192, 0, 2, 21]), all),
         OwnCandidates::V4([192, 0, 2, 21])
     );
+    // A multicast destination is nobody's own address; the target is.
     let ns = ndisc(135, ALL_NODES);
     assert_eq!(
-        own_candidates(ETH_P_IPV6, &ns),
-        OwnCandidates::V6(ALL_NODES, Some(TARGET))
+        own_candidates(ETH_P_IPV6, &ns, all),
+        OwnCandidates::V6(None, Some(TARGET))
     );
-    let mut udp6 = ns.clone();
+    let mut udp6 = ndisc(135, TARGET);
     udp6[6] = 17;
     assert_eq!(
-        own_candidates(ETH_P_IPV6, &udp6),
-        OwnCandidates::V6(ALL_NODES, None)
+        own_candidates(ETH_P_IPV6, &udp6, all),
+        OwnCandidates::V6(Some(TARGET), None)
     );
-    assert_eq!(own_candidates(ETH_P_IP, &[0x45; 10]), OwnCandidates::None);
-    assert_eq!(own_candidates(0x88cc, &[0; 64]), OwnCandidates::None);
-    assert_eq!(own_candidates_len(ETH_P_ARP), 28);
+    assert_eq!(
+        own_candidates(ETH_P_IP, &[0x45; 10], all),
+        OwnCandidates::None
+    );
+    assert_eq!(own_candidates(0x88cc, &[0; 64], all), OwnCandidates::None);
+    assert_eq!(own_candidates_len(ETH_P_ARP, all), 28);
+}
+
+#[test]
+fn a_member_without_test_addresses_costs_data_packets_no_lookup() {
+    let link_local = {
+        let mut a = [0u8; 16];
+        a[0] = 0xfe;
+        a[1] = 0x80;
+        a[15] = 7;
+        a
+    };
+    // Only a link-local IPv6 address: IPv4 is never looked up, nor a
+    // global IPv6 destination; link-local ones are.
+    let own = OwnKinds::of(&[Addr::V6(link_local)]);
+    assert_eq!(own, OwnKinds::NONE);
+    assert_eq!(own_candidates_len(ETH_P_IP, own), 0);
+    assert_eq!(own_candidates_len(ETH_P_ARP, own), 0);
+    assert_eq!(
+        own_candidates(ETH_P_IP, &ipv4([192, 0, 2, 21]), own),
+        OwnCandidates::None
+    );
+    let mut udp6 = ndisc(135, TARGET);
+    udp6[6] = 17;
+    assert_eq!(own_candidates(ETH_P_IPV6, &udp6, own), OwnCandidates::None);
+    let to_ll = ndisc(135, link_local);
+    assert_eq!(
+        own_candidates(ETH_P_IPV6, &to_ll, own),
+        OwnCandidates::V6(Some(link_local), None)
+    );
+    // A neighbour solicitation for a global target is not the member's.
+    assert_eq!(
+        own_candidates(ETH_P_IPV6, &ndisc(135, ALL_NODES), own),
+        OwnCandidates::None
+    );
+    // An IPv4 test address makes IPv4 looked up, and only IPv4.
+    let v4 = own.with(&Addr::V4([192, 0, 2, 21]));
+    assert_eq!(
+        own_candidates(ETH_P_IP, &ipv4([192, 0, 2, 21]), v4),
+        OwnCandidates::V4([192, 0, 2, 21])
+    );
+    assert_eq!(own_candidates(ETH_P_IPV6, &udp6, v4), OwnCandidates::None);
+    // A global IPv6 test address makes global destinations looked up.
+    let v6 = OwnKinds::of(&[Addr::V6(TARGET)]);
+    assert_eq!(
+        own_candidates(ETH_P_IPV6, &udp6, v6),
+        OwnCandidates::V6(Some(TARGET), None)
+    );
+    assert_eq!(OwnKinds::from_bits(v6.bits() | v4.bits()), OwnKinds::ALL);
 }
 
 #[test]

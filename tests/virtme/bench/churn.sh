@@ -7,6 +7,9 @@
 # and its acknowledgement at a time, each moving the member in or out of
 # the active set ("toggle"), or changing nothing ("same").
 #
+# Every measurement also traces how long the benchmark's own tasks held
+# RTNL (rtnlhold.py: the function tracer on rtnl_lock/__rtnl_unlock).
+#
 # Prints @@bench lines like bench.sh. Under software emulation: compare
 # the ratios within one run.
 set -uo pipefail
@@ -44,6 +47,20 @@ cycles() {
     echo "$end - $start" | bc -l
 }
 
+# traced SYSTEM TEST CHANGES CMD...: runs CMD (which prints seconds) with
+# RTNL holds traced; emits the time and the RTNL hold per change.
+traced() {
+    local system=$1 test=$2 changes=$3 t hold
+    shift 3
+    python3 ../bench/rtnlhold.py start $BASHPID
+    t=$("$@")
+    read -r hold longest holds < <(python3 ../bench/rtnlhold.py stop "$changes")
+    emit "$test" "$system" "$(per_change_us "$t" "$changes")" us
+    emit "$test-rtnl" "$system" "$hold" us
+    emit "$test-rtnl-longest" "$system" "$longest" us
+    echo "$system $test: $holds RTNL holds traced"
+}
+
 per_change_us() {  # per_change_us SECONDS CHANGES
     echo "$1 * 1000000 / $2" | bc -l | xargs printf '%.1f'
 }
@@ -58,8 +75,7 @@ add_remove() {
     ip link set "$master" up
     ip link set a1 down
     ip link set a1 master "$master"
-    t=$(cycles "$master")
-    emit churn-add-remove "$system" "$(per_change_us "$t" $((2 * N)))" us
+    traced "$system" churn-add-remove $((2 * N)) cycles "$master"
 }
 
 add_remove bond-ab bond0 bond mode active-backup miimon 100
@@ -70,9 +86,7 @@ add_remove ipmp itops0 ipmp
 
 ip link set a0 master itops0
 ip link set a0 up
-t=$(python3 ../bench/genlflags.py a0 "$N" toggle)
-emit churn-flags-toggle ipmp "$(per_change_us "$t" "$N")" us
-t=$(python3 ../bench/genlflags.py a0 "$N" same)
-emit churn-flags-same ipmp "$(per_change_us "$t" "$N")" us
+traced ipmp churn-flags-toggle "$N" python3 ../bench/genlflags.py a0 "$N" toggle
+traced ipmp churn-flags-same "$N" python3 ../bench/genlflags.py a0 "$N" same
 ip link del itops0
 echo "churn: $N cycles each"
