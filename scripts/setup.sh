@@ -15,7 +15,9 @@ APT_PACKAGES=(
     qemu-system-x86 udev
     # tools used inside the guest
     kmod iproute2 iputils-ping iperf3 tcpdump ethtool procps psmisc
-    bridge-utils libteam-utils socat ndisc6 jq
+    bridge-utils libteam-utils socat ndisc6 jq bpftool
+    # in.mpathd's source address rotation programs (clang -target bpf)
+    linux-libc-dev
     # installation (scripts/install, the install scenario; man -l and
     # systemd-analyze verify in tests/packaging.sh)
     dkms man-db groff-base systemd

@@ -9,6 +9,7 @@
 //! | `FAILBACK` | yes | `yes`/`no`, case-insensitive; anything else → warning, default kept |
 //! | `TRACK_INTERFACES_ONLY_WITH_GROUPS` | yes | same grammar as `FAILBACK` |
 //! | `PROBE_TARGETS` | (none) | addresses to probe instead of discovered routers/hosts, separated by spaces or commas |
+//! | `SOURCE_ADDRESS_ROTATION` | yes | same grammar as `FAILBACK`: new connections through an IPMP interface take its data addresses in turn as their source |
 //!
 //! Keys are case-insensitive; `#` starts a comment line; a key given twice
 //! takes its last value (the original read the first; a warning says so).
@@ -32,11 +33,12 @@ use std::fmt;
 use std::net::IpAddr;
 
 /// Every key the file may set.
-pub const KEYS: [&str; 4] = [
+pub const KEYS: [&str; 5] = [
     "FAILURE_DETECTION_TIME",
     "FAILBACK",
     "TRACK_INTERFACES_ONLY_WITH_GROUPS",
     "PROBE_TARGETS",
+    "SOURCE_ADDRESS_ROTATION",
 ];
 
 /// Default failure detection time, in milliseconds.
@@ -55,6 +57,8 @@ pub struct Config {
     pub track_interfaces_only_with_groups: bool,
     /// PROBE_TARGETS: explicit probe targets (empty: discover them).
     pub probe_targets: Vec<IpAddr>,
+    /// SOURCE_ADDRESS_ROTATION.
+    pub source_address_rotation: bool,
     /// Per IPMP interface, its own explicit probe targets (ipmp(5)
     /// `probe-target` lines, read from /etc/ipmp); they replace
     /// PROBE_TARGETS for that group.
@@ -68,6 +72,7 @@ impl Default for Config {
             failback: true,
             track_interfaces_only_with_groups: true,
             probe_targets: Vec::new(),
+            source_address_rotation: true,
             group_targets: std::collections::BTreeMap::new(),
         }
     }
@@ -189,6 +194,16 @@ pub fn parse(text: &str) -> (Config, Vec<Warning>) {
                         format!("Invalid value for TRACK_INTERFACES_ONLY_WITH_GROUPS {value}"),
                     );
                     config.track_interfaces_only_with_groups = true;
+                }
+            },
+            "SOURCE_ADDRESS_ROTATION" => match yes_no(value) {
+                Some(v) => config.source_address_rotation = v,
+                None => {
+                    warn(
+                        Kind::Malformed,
+                        format!("Invalid value for SOURCE_ADDRESS_ROTATION {value}"),
+                    );
+                    config.source_address_rotation = true;
                 }
             },
             "PROBE_TARGETS" => {

@@ -1774,6 +1774,10 @@ impl Core {
                 });
             }
         }
-        Snapshot { groups, members }
+        Snapshot {
+            groups,
+            members,
+            sources_given: None,
+        }
     }
 }

@@ -14,4 +14,5 @@ pub mod flap;
 pub mod instance;
 pub mod policy;
 pub mod probe;
+pub mod rotation;
 pub mod shell;

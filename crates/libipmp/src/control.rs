@@ -240,6 +240,20 @@ pub struct Snapshot {
     pub groups: Vec<GroupView>,
     /// Members, grouped, in join order.
     pub members: Vec<MemberView>,
+    /// Source address rotation: how many new connections each data
+    /// address was given as their source since the daemon attached its
+    /// programs; `None` while rotation is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sources_given: Option<Vec<SourceGiven>>,
+}
+
+/// One data address and the connections given it as their source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceGiven {
+    /// The address.
+    pub address: IpAddr,
+    /// Connections given it.
+    pub connections: u64,
 }
 
 /// One probe result (`ipmpstat -p`).

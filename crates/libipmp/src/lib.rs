@@ -16,6 +16,7 @@ pub mod uapi;
 pub mod control;
 pub mod netlink;
 pub mod persist;
+pub mod routing;
 pub mod rtnl;
 
 /// Netlink messages laid out by hand, as the kernel sends them, for the

@@ -19,6 +19,7 @@ pub mod control;
 pub mod icmp;
 pub mod lock;
 pub mod log;
+pub mod rotation;
 pub mod system;
 
 use crate::config::{self, Config};
@@ -26,7 +27,7 @@ use crate::core::{Action, Core, Input, Level, MemberReport, Router, ANONYMOUS};
 use crate::instance::Family;
 use control::ControlMsg;
 use icmp::{ProbeSocket, Reply};
-use libipmp::control::{ProbeEvent, Request, Response};
+use libipmp::control::{ProbeEvent, Request, Response, SourceGiven};
 use libipmp::netlink::{Client, Event, GroupInfo, GroupSettings, MemberInfo};
 use libipmp::rtnl::Topic;
 use libipmp::uapi::{EVENT_MEMBER_REMOVED, POLICY_DAEMON};
@@ -110,6 +111,10 @@ struct Shell {
     rp_filter_checked: BTreeSet<u32>,
     /// The last STATUS= line sent to systemd, and when it was made.
     status: (String, Option<Instant>),
+    /// Source address rotation's programs, while they run.
+    rotation: Option<rotation::Rotation>,
+    /// Why rotation could not start (said once; tried again on reload).
+    rotation_failed: Option<String>,
 }
 
 /// Reads the configuration file: its settings and warnings, or why it
@@ -203,6 +208,8 @@ pub fn run(opts: Options) -> Result<(), String> {
         due: Due::default(),
         rp_filter_checked: BTreeSet::new(),
         status: (String::new(), None),
+        rotation: None,
+        rotation_failed: None,
         opts,
     };
     shell.connect(true)?;
@@ -239,6 +246,7 @@ pub fn run(opts: Options) -> Result<(), String> {
         shell.cleanup();
         return Ok(());
     }
+    shell.rotation_setup();
     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
     shell.update_status();
     let mut watchdog_us = 0;
@@ -320,6 +328,9 @@ pub fn run(opts: Options) -> Result<(), String> {
             if due.addresses {
                 shell.addresses();
             }
+        }
+        if due.all || due.routes || due.addresses {
+            shell.refresh_rotation();
         }
         let t = shell.clock(now);
         if shell.core.next_deadline().is_some_and(|d| d <= t) {
@@ -647,7 +658,72 @@ impl Shell {
             .log(Level::Info, &format!("SIGHUP: re-read {path}"));
         self.feed(Input::Reload(config));
         self.rescan(false);
+        self.rotation_failed = None;
+        self.rotation_setup();
         Ok(())
+    }
+
+    /// Starts or stops source address rotation as the configuration says;
+    /// says once why it cannot run (connections then keep the kernel's
+    /// choice of source).
+    fn rotation_setup(&mut self) {
+        if !self.core.config().source_address_rotation {
+            if self.rotation.take().is_some() {
+                self.log.log(
+                    Level::Info,
+                    "source address rotation off (SOURCE_ADDRESS_ROTATION=no)",
+                );
+            }
+            return;
+        }
+        if self.rotation.is_some() || self.rotation_failed.is_some() {
+            return;
+        }
+        let started = rotation::cgroup2_root()
+            .ok_or_else(|| "no cgroup v2 file system is mounted".to_string())
+            .and_then(|root| rotation::Rotation::start(&root).map(|r| (r, root)));
+        match started {
+            Ok((r, root)) => {
+                self.log.log(
+                    Level::Info,
+                    &format!(
+                        "source address rotation on (connect4/connect6 programs on {})",
+                        root.display()
+                    ),
+                );
+                self.rotation = Some(r);
+                self.refresh_rotation();
+            }
+            Err(e) => {
+                self.log.log(
+                    Level::Warning,
+                    &format!(
+                        "source address rotation off: {e}; connections take the kernel's choice of source"
+                    ),
+                );
+                self.rotation_failed = Some(e);
+            }
+        }
+    }
+
+    /// Writes the IPMP interfaces' data addresses and the routes into the
+    /// rotation programs' maps again.
+    fn refresh_rotation(&mut self) {
+        let Some(r) = self.rotation.as_mut() else {
+            return;
+        };
+        let groups: BTreeSet<u32> = self.groups.keys().copied().collect();
+        let read = libipmp::routing::addresses().and_then(|a| Ok((a, libipmp::routing::routes()?)));
+        let result = match read {
+            Ok((addresses, routes)) => {
+                r.apply(&crate::rotation::plan(&groups, &addresses, &routes))
+            }
+            Err(e) => Err(format!("cannot read addresses and routes: {e}")),
+        };
+        if let Err(e) = result {
+            self.log
+                .log(Level::Error, &format!("source address rotation: {e}"));
+        }
     }
 
     /// Logs a refused reload; returns the message for the requester.
@@ -764,8 +840,19 @@ impl Shell {
             }
         }
         let now = self.now();
-        let (response, actions) = self.core.answer(now, req);
+        let (mut response, actions) = self.core.answer(now, req);
         self.perform(actions);
+        if let (Response::Ok { snapshot: Some(s) }, Some(r)) = (&mut response, &self.rotation) {
+            s.sources_given = Some(
+                r.given()
+                    .into_iter()
+                    .map(|(address, connections)| SourceGiven {
+                        address,
+                        connections,
+                    })
+                    .collect(),
+            );
+        }
         response
     }
 

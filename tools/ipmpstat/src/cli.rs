@@ -14,7 +14,9 @@ FIELDS (-o; case-insensitive; `all` for every field)
       b IPv4 broadcast, M IPv6 multicast nominee, d down or offline,
       h offlined for a duplicate hardware address
   -a  ADDRESS STATE (up, down) GROUP INBOUND (the member it is bound to)
-      OUTBOUND (the members that send for it)
+      OUTBOUND (the members that send for it) CONNS (new connections given
+      it as their source by in.mpathd's source address rotation; not shown
+      unless asked for with -o)
   -t  INTERFACE MODE (routes, multicast, explicit, disabled) TESTADDR
       TARGETS (in firing order)
   -p  TIME (probe sent, since ipmpstat started) INTERFACE PROBE (number)

@@ -90,9 +90,18 @@ pub fn model(snapshot: Option<&Snapshot>) -> Result<Model, String> {
             });
         }
         for b in bindings.iter().filter(|b| b.group_ifindex == g.ifindex) {
+            let given = snapshot.map(|s| {
+                s.sources_given.as_ref().map(|given| {
+                    given
+                        .iter()
+                        .find(|g| g.address == b.address)
+                        .map_or(0, |g| g.connections)
+                })
+            });
             group.addresses.push(Address {
                 addr: b.address,
                 up,
+                connections: given,
                 inbound: b.member_ifindex.and_then(|i| {
                     members
                         .iter()

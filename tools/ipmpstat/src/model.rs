@@ -56,6 +56,10 @@ pub struct Address {
     pub up: bool,
     /// The member it is bound to.
     pub inbound: Option<String>,
+    /// New connections given it as their source (in.mpathd's source
+    /// address rotation): `None` without the daemon, `Some(None)` while
+    /// rotation is off.
+    pub connections: Option<Option<u64>>,
 }
 
 /// A group.

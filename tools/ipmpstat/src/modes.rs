@@ -31,6 +31,7 @@ const ADDRESS: &[Field] = &[
     f("GROUP", 12),
     f("INBOUND", 12),
     f("OUTBOUND", 23),
+    f("CONNS", 8),
 ];
 const GROUP: &[Field] = &[
     f("GROUP", 12),
@@ -225,6 +226,11 @@ pub fn rows(mode: Mode, model: &Model, resolve: Resolve<'_>) -> Vec<Vec<Cell>> {
                             Cell::text(outbound.join(" "))
                         } else {
                             Cell::Empty
+                        },
+                        match a.connections {
+                            None => Cell::Unknown,
+                            Some(None) => Cell::Empty,
+                            Some(Some(n)) => Cell::text(n.to_string()),
                         },
                     ]);
                 }

@@ -84,11 +84,13 @@ fn model() -> Model {
                     addr: "192.168.10.5".parse().unwrap(),
                     up: true,
                     inbound: Some("net1".into()),
+                    connections: Some(Some(17)),
                 },
                 Address {
                     addr: "2001:db8::5".parse().unwrap(),
                     up: false,
                     inbound: Some("net0".into()),
+                    connections: Some(Some(0)),
                 },
             ],
         }],
@@ -111,6 +113,26 @@ fn addresses_show_their_inbound_member_and_the_active_members() {
             "192.168.10.5              up     itops0      net1        net1 net0",
             "2001:db8::5               down   itops0      --          --",
         ]
+    );
+}
+
+#[test]
+fn addresses_show_the_connections_rotation_gave_them_when_asked() {
+    assert_eq!(
+        out(Mode::Address, Some("address,conns"), Style::Human, &model()),
+        vec![
+            "ADDRESS                   CONNS",
+            "192.168.10.5              17",
+            "2001:db8::5               0",
+        ]
+    );
+    let mut m = model();
+    m.groups[0].addresses[0].connections = Some(None);
+    m.groups[0].addresses[1].connections = None;
+    let j = out(Mode::Address, Some("address,conns"), Style::Json, &m);
+    assert_eq!(
+        j,
+        vec![r#"[{"address":"192.168.10.5","conns":null},{"address":"2001:db8::5","conns":"?"}]"#]
     );
 }
 
