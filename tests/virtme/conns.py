@@ -5,10 +5,13 @@
                                       PORT forever, send BYTES to each, close;
                                       print each one's remote address
     conns.py connect DST PORT COUNT [BIND]
-                                      COUNT TCP connections to DST, one at a
-                                      time, each read to its end; print each
-                                      one's local (source) address; BIND: bind
-                                      that address first
+                                      COUNT TCP connections to DST (or to each
+                                      of DST,DST,... in turn), one at a time,
+                                      each read to its end; print each one's
+                                      local (source) address; BIND: bind that
+                                      address first
+    conns.py time DST PORT COUNT      COUNT connections to DST: print the
+                                      median time connect() took, in µs
     conns.py udp DST PORT [PKTINFO]   one connected UDP socket's source; with
                                       PKTINFO: an unconnected socket sending
                                       with IP_PKTINFO/IPV6_PKTINFO naming it
@@ -66,9 +69,22 @@ def one(dst, port, bind=None):
         s.close()
 
 
-def connect(dst, port, count, bind=None):
+def connect(dsts, port, count, bind=None):
+    dsts = dsts.split(",")
+    for i in range(count):
+        print(one(dsts[i % len(dsts)], port, bind), flush=True)
+
+
+def timed(dst, port, count):
+    took = []
     for _ in range(count):
-        print(one(dst, port, bind), flush=True)
+        s = socket.socket(family(dst), socket.SOCK_STREAM)
+        t = time.perf_counter()
+        s.connect((dst, port))
+        took.append(time.perf_counter() - t)
+        s.close()
+    took.sort()
+    print(f"{took[len(took) // 2] * 1e6:.1f}")
 
 
 def udp(dst, port, pktinfo=None):
@@ -106,6 +122,8 @@ def main():
         serve(int(args[0]), int(args[1]))
     elif cmd == "connect":
         connect(args[0], int(args[1]), int(args[2]), args[3] if len(args) > 3 else None)
+    elif cmd == "time":
+        timed(args[0], int(args[1]), int(args[2]))
     elif cmd == "udp":
         udp(args[0], int(args[1]), args[2] if len(args) > 2 else None)
     elif cmd == "loop":
