@@ -182,6 +182,30 @@ static inline __attribute__((always_inline)) void count(__u32 family, const __u3
 		map_update(&given, &key, &one, BPF_NOEXIST);
 }
 
+/* The group of @ifindex, with the index of its next source of the family
+ * (IPv6 if @v6) in *@index; NULL if it has none. */
+static inline __attribute__((always_inline)) struct group *next_source(__u32 ifindex, int v6,
+								      __u32 *index)
+{
+	struct group *g = map_lookup(&groups, &ifindex);
+	struct next *c = map_lookup(&next, &ifindex);
+	__u32 n, i;
+
+	if (!g || !c)
+		return 0;
+	n = v6 ? g->n6 : g->n4;
+	if (n == 0 || n > ROT_MAX)
+		return 0;
+	i = (__u32)__sync_fetch_and_add(v6 ? &c->v6 : &c->v4, 1) % n;
+	/* Always true (n <= ROT_MAX), but the verifier must see the index
+	 * bounded: the empty asm keeps the compiler from dropping the test. */
+	asm volatile("" : "+r"(i));
+	if (i >= ROT_MAX)
+		return 0;
+	*index = i;
+	return g;
+}
+
 SEC("cgroup/connect4")
 int ipmp_connect4(struct bpf_sock_addr *ctx)
 {
@@ -189,8 +213,7 @@ int ipmp_connect4(struct bpf_sock_addr *ctx)
 	struct sockaddr_in sa;
 	struct lpm4 key = { .prefixlen = 32 };
 	struct group *g;
-	struct next *c;
-	__u32 ifindex, n, i;
+	__u32 ifindex, i;
 
 	if (!ours(ctx, 1))
 		return 1;
@@ -200,18 +223,8 @@ int ipmp_connect4(struct bpf_sock_addr *ctx)
 	ifindex = group_of(sk->bound_dev_if, map_lookup(&routes4, &key));
 	if (!ifindex)
 		return 1;
-	g = map_lookup(&groups, &ifindex);
-	c = map_lookup(&next, &ifindex);
-	if (!g || !c)
-		return 1;
-	n = g->n4;
-	if (n == 0 || n > ROT_MAX)
-		return 1;
-	i = (__u32)__sync_fetch_and_add(&c->v4, 1) % n;
-	/* Always true (n <= ROT_MAX), but the verifier must see the index
-	 * bounded: the empty asm keeps the compiler from dropping the test. */
-	asm volatile("" : "+r"(i));
-	if (i >= ROT_MAX)
+	g = next_source(ifindex, 0, &i);
+	if (!g)
 		return 1;
 	__builtin_memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -228,8 +241,7 @@ int ipmp_connect6(struct bpf_sock_addr *ctx)
 	struct sockaddr_in6 sa;
 	struct lpm6 key = { .prefixlen = 128 };
 	struct group *g;
-	struct next *c;
-	__u32 ifindex, n, i, first;
+	__u32 ifindex, i, first;
 
 	if (!sk || !ours(ctx, 0))
 		return 1;
@@ -251,18 +263,8 @@ int ipmp_connect6(struct bpf_sock_addr *ctx)
 	ifindex = group_of(sk->bound_dev_if, map_lookup(&routes6, &key));
 	if (!ifindex)
 		return 1;
-	g = map_lookup(&groups, &ifindex);
-	c = map_lookup(&next, &ifindex);
-	if (!g || !c)
-		return 1;
-	n = g->n6;
-	if (n == 0 || n > ROT_MAX)
-		return 1;
-	i = (__u32)__sync_fetch_and_add(&c->v6, 1) % n;
-	/* Always true (n <= ROT_MAX), but the verifier must see the index
-	 * bounded: the empty asm keeps the compiler from dropping the test. */
-	asm volatile("" : "+r"(i));
-	if (i >= ROT_MAX)
+	g = next_source(ifindex, 1, &i);
+	if (!g)
 		return 1;
 	__builtin_memset(&sa, 0, sizeof(sa));
 	sa.sin6_family = AF_INET6;

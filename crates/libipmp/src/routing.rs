@@ -84,7 +84,7 @@ fn ip(bytes: &[u8]) -> Option<IpAddr> {
 
 /// Sends a dump request for each family and collects what `parse` makes
 /// of the replies.
-fn dump<P, T>(
+pub(crate) fn dump<P, T>(
     kind: Rtm,
     request: impl Fn(RtAddrFamily) -> Result<P, Error>,
     parse: impl Fn(&P) -> Option<T>,
@@ -158,23 +158,22 @@ fn parse_address(msg: &Ifaddrmsg) -> Option<Address> {
 /// Every route of every table, both families (`ip route show table
 /// all`), cached clones excepted.
 pub fn routes() -> Result<Vec<Route>, Error> {
-    dump(
-        Rtm::Getroute,
-        |family| {
-            RtmsgBuilder::default()
-                .rtm_family(family)
-                .rtm_dst_len(0)
-                .rtm_src_len(0)
-                .rtm_tos(0)
-                .rtm_table(RtTable::Unspec)
-                .rtm_protocol(Rtprot::Unspec)
-                .rtm_scope(RtScope::Universe)
-                .rtm_type(Rtn::Unspec)
-                .build()
-                .map_err(nl_err)
-        },
-        parse_route,
-    )
+    dump(Rtm::Getroute, route_dump_request, parse_route)
+}
+
+/// The request for a dump of every table's routes of `family`.
+pub(crate) fn route_dump_request(family: RtAddrFamily) -> Result<Rtmsg, Error> {
+    RtmsgBuilder::default()
+        .rtm_family(family)
+        .rtm_dst_len(0)
+        .rtm_src_len(0)
+        .rtm_tos(0)
+        .rtm_table(RtTable::Unspec)
+        .rtm_protocol(Rtprot::Unspec)
+        .rtm_scope(RtScope::Universe)
+        .rtm_type(Rtn::Unspec)
+        .build()
+        .map_err(nl_err)
 }
 
 fn parse_route(msg: &Rtmsg) -> Option<Route> {

@@ -8,17 +8,11 @@ use crate::netlink::{kernel_err, nl_err, Error};
 use neli::{
     consts::{
         nl::NlmF,
-        rtnl::{
-            Arphrd, Ifa, IfaF, Iff, Ifla, IflaInfo, RtAddrFamily, RtScope, RtTable, Rta, Rtm, Rtn,
-            Rtprot,
-        },
+        rtnl::{Arphrd, Ifa, IfaF, Iff, Ifla, IflaInfo, RtAddrFamily, RtScope, Rta, Rtm, Rtn},
         socket::NlFamily,
     },
     nl::{NlPayload, Nlmsghdr, NlmsghdrBuilder},
-    rtnl::{
-        Ifaddrmsg, IfaddrmsgBuilder, Ifinfomsg, IfinfomsgBuilder, RtattrBuilder, Rtmsg,
-        RtmsgBuilder,
-    },
+    rtnl::{Ifaddrmsg, IfaddrmsgBuilder, Ifinfomsg, IfinfomsgBuilder, RtattrBuilder, Rtmsg},
     socket::synchronous::NlSocketHandle,
     types::{Buffer, RtBuffer},
     utils::Groups,
@@ -280,40 +274,11 @@ const RTA_GATEWAY: u16 = 5;
 /// every routing table of both families: what `ip route show table all`
 /// lists with a `via`.
 pub fn next_hops() -> Result<Vec<NextHop>, Error> {
-    let sock = NlSocketHandle::connect(NlFamily::Route, None, Groups::empty()).map_err(nl_err)?;
-    let mut out = Vec::new();
-    for (seq, family) in [(1, RtAddrFamily::Inet), (2, RtAddrFamily::Inet6)] {
-        let request: Rtmsg = RtmsgBuilder::default()
-            .rtm_family(family)
-            .rtm_dst_len(0)
-            .rtm_src_len(0)
-            .rtm_tos(0)
-            .rtm_table(RtTable::Unspec)
-            .rtm_protocol(Rtprot::Unspec)
-            .rtm_scope(RtScope::Universe)
-            .rtm_type(Rtn::Unspec)
-            .build()
-            .map_err(nl_err)?;
-        let msg = NlmsghdrBuilder::default()
-            .nl_type(Rtm::Getroute)
-            .nl_flags(NlmF::REQUEST | NlmF::DUMP)
-            .nl_seq(seq)
-            .nl_payload(NlPayload::Payload(request))
-            .build()
-            .map_err(nl_err)?;
-        sock.send(&msg).map_err(nl_err)?;
-        'dump: loop {
-            let (replies, _) = sock.recv::<Rtm, Rtmsg>().map_err(nl_err)?;
-            for reply in replies {
-                let reply: Nlmsghdr<Rtm, Rtmsg> = reply.map_err(nl_err)?;
-                match reply.nl_payload() {
-                    NlPayload::Payload(route) => out.extend(route_next_hops(route)),
-                    NlPayload::Err(e) => return Err(kernel_err(e)),
-                    _ => break 'dump,
-                }
-            }
-        }
-    }
+    let routes =
+        crate::routing::dump(Rtm::Getroute, crate::routing::route_dump_request, |route| {
+            Some(route_next_hops(route))
+        })?;
+    let mut out: Vec<NextHop> = routes.into_iter().flatten().collect();
     out.sort();
     out.dedup();
     Ok(out)
