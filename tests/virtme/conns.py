@@ -18,6 +18,8 @@
                                       (prints it back after the send)
     conns.py loop DST PORT SECONDS    TCP connections one after another for
                                       SECONDS: print "TIME SOURCE ok|error"
+                                      (a failed one's source: the address it
+                                      had been bound to)
 """
 import ipaddress
 import socket
@@ -54,16 +56,29 @@ def serve(port, nbytes):
         conn.close()
 
 
+class Failed(OSError):
+    """A connection that failed, with the source it had been given."""
+
+    def __init__(self, src, error):
+        super().__init__(str(error))
+        self.src = src
+
+
 def one(dst, port, bind=None):
     s = socket.socket(family(dst), socket.SOCK_STREAM)
     try:
         if bind:
             s.bind((bind, 0))
         s.settimeout(5)
-        s.connect((dst, port))
-        src = s.getsockname()[0]
-        while s.recv(65536):
-            pass
+        try:
+            s.connect((dst, port))
+            src = s.getsockname()[0]
+            while s.recv(65536):
+                pass
+        except OSError as e:
+            # The source bound before the failure, if any ("0.0.0.0"/"::"
+            # when none was).
+            raise Failed(s.getsockname()[0], e) from e
         return src
     finally:
         s.close()
@@ -112,8 +127,8 @@ def loop(dst, port, seconds):
         t = time.time()
         try:
             print(f"{t:.6f} {one(dst, port)} ok", flush=True)
-        except OSError as e:
-            print(f"{t:.6f} - error {e}", flush=True)
+        except Failed as e:
+            print(f"{t:.6f} {e.src} error {e}", flush=True)
 
 
 def main():
