@@ -115,6 +115,9 @@ struct Shell {
     rotation: Option<rotation::Rotation>,
     /// Why rotation could not start (said once; tried again on reload).
     rotation_failed: Option<String>,
+    /// Groups with more usable addresses than rotation takes, and how
+    /// many it leaves out (said when that changes).
+    rotation_left_out: BTreeMap<u32, usize>,
 }
 
 /// Reads the configuration file: its settings and warnings, or why it
@@ -210,6 +213,7 @@ pub fn run(opts: Options) -> Result<(), String> {
         status: (String::new(), None),
         rotation: None,
         rotation_failed: None,
+        rotation_left_out: BTreeMap::new(),
         opts,
     };
     shell.connect(true)?;
@@ -716,7 +720,27 @@ impl Shell {
         let read = libipmp::routing::addresses().and_then(|a| Ok((a, libipmp::routing::routes()?)));
         let result = match read {
             Ok((addresses, routes)) => {
-                r.apply(&crate::rotation::plan(&groups, &addresses, &routes))
+                let plan = crate::rotation::plan(&groups, &addresses, &routes);
+                let left_out: BTreeMap<u32, usize> = plan
+                    .sources
+                    .iter()
+                    .filter(|(_, s)| s.left_out > 0)
+                    .map(|(g, s)| (*g, s.left_out))
+                    .collect();
+                for (g, n) in &left_out {
+                    if self.rotation_left_out.get(g) != Some(n) {
+                        let name = self.groups.get(g).map_or("?", |i| i.ifname.as_str());
+                        self.log.log(
+                            Level::Warning,
+                            &format!(
+                                "source address rotation: {name} has {n} usable address(es) beyond the first {} of a family; rotation does not give them",
+                                crate::rotation::MAX_SOURCES
+                            ),
+                        );
+                    }
+                }
+                self.rotation_left_out = left_out;
+                r.apply(&plan)
             }
             Err(e) => Err(format!("cannot read addresses and routes: {e}")),
         };

@@ -170,4 +170,13 @@ mpathd_start -f /tmp/mpathd.conf
 wait_for 10 "programs of the restarted daemon" output_is 2 programs_attached
 expect_eq "$(python3 "$CONNS" connect 192.0.2.2 5001 8 | sort -u | wc -l)" 4 "sources after a restart"
 expect_eq "$(programs_attached)" 2 "programs attached after the restart"
+
+# 20 IPv4 data addresses: the 4 beyond the first 16 are said to be left
+# out, and no connection is given one of them.
+for i in $(seq 101 116); do ip addr add "192.0.2.$i/24" dev itops0; done
+wait_for 10 "4 addresses said to be left out" \
+    grep -q "itops0 has 4 usable address(es) beyond the first 16" "$MPATHD_LOG"
+python3 "$CONNS" connect 192.0.2.2 5001 32 | sort -u > /tmp/rot.many
+expect_eq "$(wc -l < /tmp/rot.many)" 16 "sources of 32 connections over 20 addresses"
+if grep -E "192\.0\.2\.11[3-6]$" /tmp/rot.many; then fail "a connection from an address beyond the first 16"; fi
 scenario_exit
