@@ -10,6 +10,7 @@
 //! | `TRACK_INTERFACES_ONLY_WITH_GROUPS` | yes | same grammar as `FAILBACK` |
 //! | `PROBE_TARGETS` | (none) | addresses to probe instead of discovered routers/hosts, separated by spaces or commas |
 //! | `SOURCE_ADDRESS_ROTATION` | yes | same grammar as `FAILBACK`: new connections through an IPMP interface take its data addresses in turn as their source |
+//! | `TRANSITIVE_PROBING` | no | same grammar as `FAILBACK`: groups without IPv4 test addresses are probed without them (one member probes from a data address, the others through it) |
 //!
 //! Keys are case-insensitive; `#` starts a comment line; a key given twice
 //! takes its last value (the original read the first; a warning says so).
@@ -33,12 +34,13 @@ use std::fmt;
 use std::net::IpAddr;
 
 /// Every key the file may set.
-pub const KEYS: [&str; 5] = [
+pub const KEYS: [&str; 6] = [
     "FAILURE_DETECTION_TIME",
     "FAILBACK",
     "TRACK_INTERFACES_ONLY_WITH_GROUPS",
     "PROBE_TARGETS",
     "SOURCE_ADDRESS_ROTATION",
+    "TRANSITIVE_PROBING",
 ];
 
 /// Default failure detection time, in milliseconds.
@@ -59,6 +61,8 @@ pub struct Config {
     pub probe_targets: Vec<IpAddr>,
     /// SOURCE_ADDRESS_ROTATION.
     pub source_address_rotation: bool,
+    /// TRANSITIVE_PROBING (Solaris 11's `config/transitive-probing`).
+    pub transitive_probing: bool,
     /// Per IPMP interface, its own explicit probe targets (ipmp(5)
     /// `probe-target` lines, read from /etc/ipmp); they replace
     /// PROBE_TARGETS for that group.
@@ -73,6 +77,7 @@ impl Default for Config {
             track_interfaces_only_with_groups: true,
             probe_targets: Vec::new(),
             source_address_rotation: true,
+            transitive_probing: false,
             group_targets: std::collections::BTreeMap::new(),
         }
     }
@@ -204,6 +209,16 @@ pub fn parse(text: &str) -> (Config, Vec<Warning>) {
                         format!("Invalid value for SOURCE_ADDRESS_ROTATION {value}"),
                     );
                     config.source_address_rotation = true;
+                }
+            },
+            "TRANSITIVE_PROBING" => match yes_no(value) {
+                Some(v) => config.transitive_probing = v,
+                None => {
+                    warn(
+                        Kind::Malformed,
+                        format!("Invalid value for TRANSITIVE_PROBING {value}"),
+                    );
+                    config.transitive_probing = false;
                 }
             },
             "PROBE_TARGETS" => {

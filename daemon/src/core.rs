@@ -16,7 +16,7 @@
 use crate::config::Config;
 use crate::fdt::{AdaptiveFdt, Change};
 use crate::flap::{LinkHistory, Repair};
-use crate::instance::{Family, Instance, Outcome};
+use crate::instance::{Family, Instance, Outcome, Via, TRANSITIVE_TARGET};
 use crate::policy::{self, Refusal, State};
 use crate::probe::Verdict;
 use libipmp::control::{
@@ -76,6 +76,20 @@ pub struct Router {
     pub ifindex: u32,
 }
 
+/// A data address of an IPMP interface and the member it is bound to
+/// (the kernel's binding, `ipmpstat -a` INBOUND).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Binding {
+    /// The IPMP interface.
+    pub group: u32,
+    /// The address.
+    pub addr: IpAddr,
+    /// Its prefix length.
+    pub prefix: u8,
+    /// The member it is bound to, if any.
+    pub member: Option<u32>,
+}
+
 /// How long a member may be without a test address before that is logged
 /// (the original's TESTADDR_CONF_TIME: a script may add the member first
 /// and its test address a moment later).
@@ -124,6 +138,8 @@ pub enum Input {
     Routers(Vec<Router>),
     /// Every address of this host (never a probe target).
     LocalAddresses(Vec<IpAddr>),
+    /// The data addresses of every IPMP interface and their bindings.
+    Bindings(Vec<Binding>),
     /// An echo reply arrived on a member.
     Reply {
         /// The member it arrived on.
@@ -134,6 +150,13 @@ pub enum Input {
         seq: u16,
         /// Who answered.
         from: IpAddr,
+    },
+    /// A transitive probe's answer came back to the member that sent it.
+    TransitiveReply {
+        /// The member that sent the probe.
+        ifindex: u32,
+        /// Its sequence number.
+        seq: u16,
     },
     /// The configuration file was read again.
     Reload(Config),
@@ -181,6 +204,21 @@ pub enum Action {
         dst: IpAddr,
         /// Sequence number.
         seq: u16,
+        /// `src` is a data address of this IPMP interface (transitive
+        /// probing's prober): the probe is sent on the member as a
+        /// link-layer frame and answered to the IPMP interface.
+        data_source: Option<u32>,
+    },
+    /// Send a transitive (link-layer) probe from one member to another.
+    TransitiveProbe {
+        /// The member probed.
+        ifindex: u32,
+        /// The member it goes to (the prober).
+        to: u32,
+        /// That member's hardware address.
+        to_hwaddr: [u8; 6],
+        /// Sequence number.
+        seq: u16,
     },
     /// Close the member's probe sockets (it left, or lost its address).
     CloseProbes {
@@ -224,6 +262,19 @@ struct Member {
     /// ... is not unique" (error): the return of a usable test address is
     /// then logged too, at the same level.
     test_address_message: Option<Level>,
+    /// Transitive probing: the member's transitive probes reached the
+    /// failure count while the prober was not known to be fine (its own
+    /// probes were failing too): not held against the member until the
+    /// prober is seen answering and a later transitive probe is lost too.
+    pending: Option<Pending>,
+}
+
+/// A transitive failure waiting for proof that the prober was fine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pending {
+    /// When the prober was last seen answering since the failure count
+    /// was reached.
+    prober_fine_at: Option<u64>,
 }
 
 impl Member {
@@ -257,11 +308,24 @@ impl Member {
             .into_iter()
             .filter(|i| i.has_targets())
             .collect();
-        !probing.is_empty() && probing.iter().all(|i| i.run.failed())
+        !probing.is_empty()
+            && probing
+                .iter()
+                .all(|i| i.run.failed() && !(i.transitive() && self.pending.is_some()))
     }
 
     fn last_reply(&self) -> Option<u64> {
         self.instances().iter().filter_map(|i| i.last_reply).max()
+    }
+
+    /// When the last ICMP probe was answered (transitive ones prove only
+    /// the path to the prober).
+    fn last_icmp_reply(&self) -> Option<u64> {
+        self.instances()
+            .iter()
+            .filter(|i| !i.transitive())
+            .filter_map(|i| i.last_reply)
+            .max()
     }
 
     fn failing_since(&self) -> Option<u64> {
@@ -280,6 +344,9 @@ struct Group {
     policy: policy::Group,
     fdt: AdaptiveFdt,
     all_failed: bool,
+    /// Transitive probing: the member that probes the targets from a data
+    /// address bound to it; the others probe through it.
+    prober: Option<u32>,
 }
 
 /// The daemon's state.
@@ -290,6 +357,7 @@ pub struct Core {
     members: BTreeMap<u32, Member>,
     routers: Vec<Router>,
     local: Vec<IpAddr>,
+    bindings: Vec<Binding>,
     rng: u64,
     /// Member pairs (and family) already warned about for reaching
     /// disjoint targets.
@@ -305,6 +373,7 @@ impl Core {
             members: BTreeMap::new(),
             routers: Vec::new(),
             local: Vec::new(),
+            bindings: Vec::new(),
             rng: seed | 1,
             lan_warnings: std::collections::BTreeSet::new(),
         }
@@ -383,14 +452,19 @@ impl Core {
                 self.choose_all_targets(now);
             }
             Input::LocalAddresses(local) => self.local = local,
+            Input::Bindings(bindings) => self.bindings = bindings,
             Input::Reply {
                 ifindex,
                 family,
                 seq,
                 from,
             } => self.reply(now, ifindex, family, seq, from, &mut out),
+            Input::TransitiveReply { ifindex, seq } => {
+                self.transitive_reply(now, ifindex, seq, &mut out)
+            }
             Input::Reload(config) => self.reload(now, config, &mut out),
         }
+        self.plan_transitive(now, &mut out);
         self.sync_flags(&mut out);
         out
     }
@@ -404,6 +478,7 @@ impl Core {
             Admin::Online(name) => self.online(now, &name, &mut out),
             Admin::Standby(name, on) => self.standby(&name, on, &mut out),
         };
+        self.plan_transitive(now, &mut out);
         self.sync_flags(&mut out);
         (result.map_err(|e| e.to_string()), out)
     }
@@ -490,6 +565,7 @@ impl Core {
                 self.outcomes(now, ifindex, family, outcomes, &mut out);
             }
         }
+        self.plan_transitive(now, &mut out);
         self.sync_flags(&mut out);
         out
     }
@@ -510,6 +586,7 @@ impl Core {
                     policy: policy::Group::start(Vec::new(), self.config.failback),
                     fdt: AdaptiveFdt::new(u64::from(self.config.failure_detection_time_ms)),
                     all_failed: false,
+                    prober: None,
                 },
             );
             if r.group_ifindex != ANONYMOUS {
@@ -555,6 +632,7 @@ impl Core {
             v6: Instance::new(Family::V6, failed),
             test_address_due: Some(now + TEST_ADDRESS_GRACE_US),
             test_address_message: None,
+            pending: None,
         };
         let mut pm = policy::Member::new(&r.name, r.flags & MEMBER_F_STANDBY != 0);
         pm.state = if offline {
@@ -789,7 +867,9 @@ impl Core {
         }
         m.test_address_due = None;
         let without = m.v4.test_addr.is_none() && m.v6.test_addr.is_none();
-        if without && !m.offline() && m.test_address_message.is_none() {
+        // A group probed transitively needs no test address.
+        let transitive = self.config.transitive_probing && m.group != ANONYMOUS;
+        if without && !transitive && !m.offline() && m.test_address_message.is_none() {
             out.push(Action::Log(
                 Level::Info,
                 format!(
@@ -993,13 +1073,21 @@ impl Core {
                         Family::V4 => &m.v4,
                         Family::V6 => &m.v6,
                     };
-                    if let Some((src, _)) = inst.test_addr {
+                    if let Some(via) = &inst.via {
+                        out.push(Action::TransitiveProbe {
+                            ifindex,
+                            to: via.ifindex,
+                            to_hwaddr: via.hwaddr,
+                            seq,
+                        });
+                    } else if let Some((src, _)) = inst.test_addr {
                         out.push(Action::Probe {
                             ifindex,
                             family,
                             src,
                             dst,
                             seq,
+                            data_source: inst.data_source.then_some(group),
                         });
                     }
                 }
@@ -1016,6 +1104,8 @@ impl Core {
                         Family::V6 => &m.v6,
                     };
                     let est = inst.target(&target).map(|t| t.rtt);
+                    let via = inst.via.as_ref().map(|v| v.name.clone());
+                    let transitive = via.is_some();
                     out.push(Action::ProbeResult(ProbeEvent {
                         time_us: now,
                         sent_us: sent_at,
@@ -1025,6 +1115,7 @@ impl Core {
                         family: family.name().to_string(),
                         seq,
                         target,
+                        via,
                         acked,
                         rtt_us,
                         rtt_avg_us: est.and_then(|e| e.smoothed_us()),
@@ -1032,8 +1123,13 @@ impl Core {
                     }));
                     if acked {
                         self.adapt_fdt(now, group, ifindex, family, target, out);
-                        if est.is_none() || self.first_answer(ifindex, family, target) {
+                        if !transitive
+                            && (est.is_none() || self.first_answer(ifindex, family, target))
+                        {
                             self.check_same_link(ifindex, family, out);
+                        }
+                        if !transitive {
+                            self.prober_answered(now, ifindex, out);
                         }
                     } else {
                         let m = &self.members[&ifindex];
@@ -1046,6 +1142,11 @@ impl Core {
                                 m.instances()[family as usize].run.losses()
                             ),
                         ));
+                    }
+                    if transitive
+                        && self.transitive_held(now, ifindex, acked, sent_at, verdict, out)
+                    {
+                        continue;
                     }
                     if verdict != Verdict::Unchanged {
                         self.probe_verdict(now, ifindex, verdict, out);
@@ -1150,8 +1251,12 @@ impl Core {
     /// disjoint sets of targets of one family: they are on different LANs.
     fn check_same_link(&mut self, ifindex: u32, family: Family, out: &mut Vec<Action>) {
         let answering = |m: &Member| -> Vec<IpAddr> {
-            m.instances()[family as usize]
-                .targets
+            let inst = m.instances()[family as usize];
+            if inst.transitive() {
+                // Transitive probes reach a member, not targets.
+                return Vec::new();
+            }
+            inst.targets
                 .iter()
                 .filter(|t| t.replies > 0)
                 .map(|t| t.addr)
@@ -1313,6 +1418,36 @@ impl Core {
                 .values()
                 .filter(|o| o.group == group && o.ifindex != ifindex && !o.offline())
                 .collect();
+            if self.groups.get(&group).and_then(|g| g.prober) == Some(ifindex) {
+                // The prober: members whose transitive probes it still
+                // answered after its own probes began to fail show that
+                // its link works, so the targets are what stopped
+                // answering: the whole group has failed, unless another
+                // member reaches them by ICMP (its IPv6 link-local test
+                // address). Otherwise it alone failed, and probing moves.
+                let reached = others.iter().any(|o| {
+                    o.v4.via.as_ref().is_some_and(|v| v.ifindex == ifindex)
+                        && o.v4.run.losses() == 0
+                        && o.v4.last_acked_sent.is_some_and(|t| t >= since)
+                });
+                let icmp_elsewhere = others
+                    .iter()
+                    .any(|o| !o.failed && o.last_icmp_reply().is_some_and(|t| t >= since));
+                if reached && !icmp_elsewhere {
+                    out.push(Action::Log(
+                        Level::Debug,
+                        format!(
+                            "{} failing since {since}: its transitive probes are answered, \
+                             so the probe targets stopped answering",
+                            m.name
+                        ),
+                    ));
+                    self.group_failure(now, group, out);
+                    return;
+                }
+                self.evaluate(now, ifindex, out);
+                return;
+            }
             // Someone else is fine if it heard a reply since this member's
             // first loss, or works by link alone.
             let someone_works = others.iter().any(|o| {
@@ -1345,6 +1480,278 @@ impl Core {
             }
         }
         self.evaluate(now, ifindex, out);
+    }
+
+    /// A transitive probe's answer. Not counted while the prober itself is
+    /// failed: a path to it then proves nothing about the targets.
+    fn transitive_reply(&mut self, now: u64, ifindex: u32, seq: u16, out: &mut Vec<Action>) {
+        let Some(via) = self.members.get(&ifindex).and_then(|m| m.v4.via.clone()) else {
+            return;
+        };
+        if self
+            .members
+            .get(&via.ifindex)
+            .is_none_or(|p| p.failed || p.probe_failed())
+        {
+            return;
+        }
+        let mut outcomes = Vec::new();
+        if let Some(m) = self.members.get_mut(&ifindex) {
+            m.v4.reply(now, seq, TRANSITIVE_TARGET, |_| false, &mut outcomes);
+        }
+        self.outcomes(now, ifindex, Family::V4, outcomes, out);
+    }
+
+    /// The prober's own probe was answered: members whose transitive
+    /// failure waits for proof that the prober was fine have it now.
+    fn prober_answered(&mut self, now: u64, ifindex: u32, out: &mut Vec<Action>) {
+        let Some(group) = self.members.get(&ifindex).map(|m| m.group) else {
+            return;
+        };
+        if self.groups.get(&group).and_then(|g| g.prober) != Some(ifindex) {
+            return;
+        }
+        for m in self.members.values_mut() {
+            if m.group != group || m.ifindex == ifindex {
+                continue;
+            }
+            if let Some(p) = &mut m.pending {
+                if p.prober_fine_at.is_none() {
+                    out.push(Action::Log(
+                        Level::Debug,
+                        format!(
+                            "{}: the prober answers again; one more lost transitive probe fails it",
+                            m.name
+                        ),
+                    ));
+                }
+                p.prober_fine_at = Some(now);
+            }
+        }
+    }
+
+    /// Transitive probing's rule for a member's probe result: losses count
+    /// against the member only while the prober is known to be fine
+    /// (a black-holed prober loses everyone's transitive probes). Returns
+    /// whether the result was taken care of here.
+    fn transitive_held(
+        &mut self,
+        now: u64,
+        ifindex: u32,
+        acked: bool,
+        sent_at: u64,
+        verdict: Verdict,
+        out: &mut Vec<Action>,
+    ) -> bool {
+        let prober_fine = |core: &Core, m: &Member| {
+            let Some(p) = m.v4.via.as_ref().and_then(|v| core.members.get(&v.ifindex)) else {
+                return false;
+            };
+            let since = m.v4.failing_since.unwrap_or(0);
+            p.v4.run.losses() == 0 && p.v4.last_reply.is_some_and(|t| t >= since)
+        };
+        let Some(m) = self.members.get(&ifindex) else {
+            return true;
+        };
+        let fine = prober_fine(self, m);
+        let Some(m) = self.members.get_mut(&ifindex) else {
+            return true;
+        };
+        if acked {
+            if m.pending.take().is_some() {
+                // The path to the prober works after all: the losses were
+                // the prober's.
+                let failed = m.failed;
+                m.v4.reset_run(failed);
+                out.push(Action::Log(
+                    Level::Debug,
+                    format!(
+                        "{}: transitive probes answered again; losses forgiven",
+                        m.name
+                    ),
+                ));
+                return true;
+            }
+            return false;
+        }
+        if let Some(p) = m.pending {
+            if p.prober_fine_at.is_some_and(|t| sent_at >= t) {
+                m.pending = None;
+                self.probe_verdict(now, ifindex, Verdict::Failed, out);
+            }
+            return true;
+        }
+        if verdict == Verdict::Failed && !fine {
+            m.pending = Some(Pending {
+                prober_fine_at: None,
+            });
+            out.push(Action::Log(
+                Level::Debug,
+                format!(
+                    "{}: transitive probes lost while the prober's own are failing; held",
+                    m.name
+                ),
+            ));
+            return true;
+        }
+        false
+    }
+
+    /// Transitive probing (TRANSITIVE_PROBING=yes, groups without IPv4 test
+    /// addresses): one usable active member, the prober, probes the
+    /// targets from a data address bound to it; every other member sends
+    /// link-layer probes to it. Re-planned after every change; members
+    /// whose part changes start their probing over.
+    fn plan_transitive(&mut self, now: u64, out: &mut Vec<Action>) {
+        // A change of prober re-evaluates members, which may change the
+        // plan again (a few rounds at most).
+        for _ in 0..3 {
+            let gids: Vec<u32> = self
+                .groups
+                .keys()
+                .copied()
+                .filter(|g| *g != ANONYMOUS)
+                .collect();
+            let mut changed = false;
+            for gid in gids {
+                changed |= self.plan_group(now, gid, out);
+            }
+            if !changed {
+                return;
+            }
+            self.refresh_all(now, out);
+        }
+    }
+
+    /// See [`Core::plan_transitive`]; whether anything changed.
+    fn plan_group(&mut self, now: u64, gid: u32, out: &mut Vec<Action>) -> bool {
+        let Some(g) = self.groups.get(&gid) else {
+            return false;
+        };
+        let in_group: Vec<&Member> = self.members.values().filter(|m| m.group == gid).collect();
+        let enabled = self.config.transitive_probing
+            && !in_group
+                .iter()
+                .any(|m| m.v4.test_addr.is_some() && !m.v4.data_source);
+        let active = |m: &Member| {
+            g.policy
+                .members
+                .iter()
+                .find(|p| p.name == m.name)
+                .is_some_and(|p| p.active())
+        };
+        let bound = |m: &Member| -> Vec<(IpAddr, u8)> {
+            self.bindings
+                .iter()
+                .filter(|b| b.group == gid && b.member == Some(m.ifindex) && b.addr.is_ipv4())
+                .map(|b| (b.addr, b.prefix))
+                .collect()
+        };
+        let any_v4 = self
+            .bindings
+            .iter()
+            .find(|b| b.group == gid && b.addr.is_ipv4())
+            .map(|b| (b.addr, b.prefix));
+        // The prober and its source: the current one while it stays
+        // usable and active with the address bound to it (or, while the
+        // whole group is failed, whatever it had: nothing is bound then,
+        // and it probes for the group's repair); else the first usable
+        // active member with an IPv4 data address bound to it.
+        let current = g
+            .prober
+            .and_then(|p| self.members.get(&p))
+            .filter(|m| m.group == gid && !m.offline());
+        let choice: Option<(u32, (IpAddr, u8))> = if !enabled {
+            None
+        } else if let Some(p) = current.filter(|p| g.all_failed && p.carrier) {
+            p.v4.test_addr.or(any_v4).map(|src| (p.ifindex, src))
+        } else {
+            let keep = current.filter(|p| !p.failed && active(p) && !bound(p).is_empty());
+            let pick = keep.or_else(|| {
+                g.policy.members.iter().find_map(|pm| {
+                    in_group.iter().copied().find(|m| {
+                        m.name == pm.name
+                            && !m.offline()
+                            && !m.failed
+                            && pm.active()
+                            && !bound(m).is_empty()
+                    })
+                })
+            });
+            pick.and_then(|p| {
+                let addrs = bound(p);
+                let src =
+                    p.v4.test_addr
+                        .filter(|s| p.v4.data_source && addrs.contains(s))
+                        .or_else(|| addrs.first().copied())?;
+                Some((p.ifindex, src))
+            })
+        };
+        let prober = choice.map(|(p, _)| p);
+        let via = prober.and_then(|p| self.members.get(&p)).map(|p| Via {
+            ifindex: p.ifindex,
+            name: p.name.clone(),
+            hwaddr: p.hwaddr,
+        });
+        let before = g.prober;
+        let ids: Vec<u32> = in_group.iter().map(|m| m.ifindex).collect();
+        let mut changed = false;
+        for id in ids {
+            let Some(m) = self.members.get_mut(&id) else {
+                continue;
+            };
+            let has_test_address = m.v4.test_addr.is_some() && !m.v4.data_source;
+            if has_test_address {
+                continue;
+            }
+            let (test_addr, data_source, via) = match choice {
+                Some((p, src)) if p == id => (Some(src), true, None),
+                Some(_) => (None, false, via.clone()),
+                None => (None, false, None),
+            };
+            if m.v4.test_addr == test_addr && m.v4.data_source == data_source && m.v4.via == via {
+                continue;
+            }
+            m.v4.test_addr = test_addr;
+            m.v4.data_source = data_source;
+            m.v4.via = via;
+            m.v4.stop();
+            m.v4.targets.clear();
+            m.v4.mode = libipmp::control::TargetMode::Disabled;
+            let failed = m.failed;
+            m.v4.reset_run(failed);
+            m.pending = None;
+            changed = true;
+        }
+        if let Some(g) = self.groups.get_mut(&gid) {
+            g.prober = prober;
+        }
+        if before != prober {
+            let name = |i: Option<u32>| {
+                i.and_then(|i| self.members.get(&i))
+                    .map_or_else(|| "none".to_string(), |m| m.name.clone())
+            };
+            let group = self.group_label(gid);
+            let line = match choice {
+                Some((_, (src, _))) => format!(
+                    "transitive probing in group {group}: {} probes from data address {src}, \
+                     the other members through it (was: {})",
+                    name(prober),
+                    name(before)
+                ),
+                None if enabled => format!(
+                    "transitive probing in group {group}: no usable active member has an IPv4 \
+                     data address to probe from; waiting for one (was: {})",
+                    name(before)
+                ),
+                None => format!("transitive probing in group {group} stopped"),
+            };
+            if enabled || before.is_some() {
+                out.push(Action::Log(Level::Info, line));
+            }
+        }
+        let _ = now;
+        changed
     }
 
     /// Nothing in the group answers: every member is failed at once, so

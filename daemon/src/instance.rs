@@ -36,6 +36,21 @@ pub const EXCEPTION_FACTOR: u64 = 5;
 /// estimate (which is how a slow target raises the FDT).
 const RECENTLY_LOST: usize = 8;
 
+/// The target of transitive probes, never shown: they go to a member
+/// ([`Instance::via`]), not to an address.
+pub const TRANSITIVE_TARGET: IpAddr = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+
+/// The member that transitive probes go to (the group's prober).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Via {
+    /// Its interface index.
+    pub ifindex: u32,
+    /// Its name.
+    pub name: String,
+    /// Its hardware address (the probes' destination).
+    pub hwaddr: [u8; 6],
+}
+
 /// An address family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Family {
@@ -157,8 +172,16 @@ pub enum Outcome {
 pub struct Instance {
     /// The family.
     pub family: Family,
-    /// The test address and its prefix length.
+    /// The test address and its prefix length (for the member that
+    /// probes for a group without test addresses: a data address bound
+    /// to it, see [`Instance::data_source`]).
     pub test_addr: Option<(IpAddr, u8)>,
+    /// `test_addr` is one of the group's data addresses, bound to this
+    /// member (transitive probing's prober).
+    pub data_source: bool,
+    /// Transitive probing: link-layer probes go to this member instead of
+    /// ICMP to targets.
+    pub via: Option<Via>,
     /// Why probing is off although there is a test address.
     pub disabled_reason: Option<String>,
     /// How the targets were chosen.
@@ -181,6 +204,8 @@ pub struct Instance {
     pub failing_since: Option<u64>,
     /// When the last answer arrived.
     pub last_reply: Option<u64>,
+    /// When the last answered probe was sent.
+    pub last_acked_sent: Option<u64>,
     dead_routers: Vec<(IpAddr, u64)>,
     /// [`Outcome::NoTargets`] was reported and no target has been found
     /// since.
@@ -197,6 +222,8 @@ impl Instance {
         Self {
             family,
             test_addr: None,
+            data_source: false,
+            via: None,
             disabled_reason: None,
             mode: TargetMode::Disabled,
             targets: Vec::new(),
@@ -212,6 +239,7 @@ impl Instance {
             recently_lost: VecDeque::new(),
             failing_since: None,
             last_reply: None,
+            last_acked_sent: None,
             dead_routers: Vec::new(),
             no_targets_reported: false,
             sent: 0,
@@ -220,9 +248,15 @@ impl Instance {
         }
     }
 
-    /// Has a usable test address (probing is possible).
+    /// Has a usable test address, or a member to probe through (probing
+    /// is possible).
     pub fn capable(&self) -> bool {
-        self.test_addr.is_some() && self.disabled_reason.is_none()
+        (self.test_addr.is_some() || self.via.is_some()) && self.disabled_reason.is_none()
+    }
+
+    /// Probes transitively (through [`Instance::via`]).
+    pub fn transitive(&self) -> bool {
+        self.via.is_some()
     }
 
     /// Capable and has somewhere to send probes.
@@ -282,6 +316,18 @@ impl Instance {
             self.mode = TargetMode::Disabled;
             self.targets.clear();
             return;
+        }
+        if self.transitive() {
+            if self.mode != TargetMode::Transitive || self.targets.len() != 1 {
+                self.targets = vec![Target::new(TRANSITIVE_TARGET, false)];
+            }
+            self.mode = TargetMode::Transitive;
+            self.next_target = 0;
+            self.no_targets_reported = false;
+            return;
+        }
+        if self.mode == TargetMode::Transitive {
+            self.targets.clear();
         }
         self.dead_routers.retain(|&(_, until)| until > now);
         let explicit: Vec<IpAddr> = explicit
@@ -544,6 +590,7 @@ impl Instance {
             self.acked += 1;
             self.got_reply = true;
             self.last_reply = Some(now);
+            self.last_acked_sent = Some(s.at);
             self.failing_since = None;
             let failed = self.run.failed();
             if let Some(t) = self.targets.iter_mut().find(|t| t.addr == from) {
@@ -636,10 +683,13 @@ impl Instance {
                 TargetMode::Disabled
             },
             test_address: self.test_addr.map(|(a, _)| a),
+            data_address: self.data_source && self.test_addr.is_some(),
+            via: self.via.as_ref().map(|v| v.name.clone()),
             disabled_reason: self.disabled_reason.clone(),
             targets: self
                 .targets
                 .iter()
+                .filter(|_| !self.transitive())
                 .map(|t| TargetView {
                     address: t.addr,
                     rtt_us: t.rtt.smoothed_us(),

@@ -167,6 +167,9 @@ pub enum TargetMode {
     Multicast,
     /// PROBE_TARGETS from the configuration.
     Explicit,
+    /// Transitive probing: link-layer probes to the member that probes
+    /// the targets from a data address (TRANSITIVE_PROBING=yes).
+    Transitive,
     /// No probing in this family.
     Disabled,
 }
@@ -191,8 +194,16 @@ pub struct InstanceView {
     pub family: String,
     /// How targets were chosen.
     pub mode: TargetMode,
-    /// The test address, if any.
+    /// The test address, if any (for the member that probes for a group
+    /// without test addresses, the data address it probes from).
     pub test_address: Option<IpAddr>,
+    /// The probe source is a data address of the group bound to this
+    /// member, not a test address (transitive probing).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub data_address: bool,
+    /// Transitive mode: the member the link-layer probes go to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// Why probing is disabled, if it is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled_reason: Option<String>,
@@ -274,8 +285,11 @@ pub struct ProbeEvent {
     pub family: String,
     /// The probe's sequence number.
     pub seq: u16,
-    /// The target.
+    /// The target (transitive probes: unspecified, see `via`).
     pub target: IpAddr,
+    /// A transitive probe: the member it went to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// Answered (false: lost).
     pub acked: bool,
     /// Round-trip time to the reply's arrival at the probe socket, µs

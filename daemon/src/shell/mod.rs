@@ -17,13 +17,15 @@
 pub mod admission;
 pub mod control;
 pub mod icmp;
+pub mod link;
 pub mod lock;
 pub mod log;
 pub mod rotation;
 pub mod system;
+pub mod transitive;
 
 use crate::config::{self, Config};
-use crate::core::{Action, Core, Input, Level, MemberReport, Router, ANONYMOUS};
+use crate::core::{Action, Binding, Core, Input, Level, MemberReport, Router, ANONYMOUS};
 use crate::instance::Family;
 use control::ControlMsg;
 use icmp::{ProbeSocket, Reply};
@@ -71,6 +73,7 @@ enum Msg {
     /// rtnetlink notifications were lost (a full socket buffer).
     SystemLost(String),
     Reply(Reply),
+    Transitive(link::TransitiveReply),
     Control(ControlMsg),
     Signal(Signal),
 }
@@ -85,6 +88,8 @@ struct Due {
     addresses: bool,
     /// The routing tables' next hops.
     routes: bool,
+    /// The kernel's bindings of data addresses to members.
+    bindings: bool,
 }
 
 struct Shell {
@@ -101,6 +106,8 @@ struct Shell {
     known: BTreeMap<u32, String>,
     groups: BTreeMap<u32, GroupInfo>,
     sockets: HashMap<(u32, Family), ProbeSocket>,
+    /// Transitive probing's sockets.
+    transitive: transitive::TransitiveIo,
     subscribers: Vec<SyncSender<ProbeEvent>>,
     /// What to read again after this batch of messages (once per batch,
     /// not once per message: a burst of joins or route changes must not
@@ -207,6 +214,7 @@ pub fn run(opts: Options) -> Result<(), String> {
         known: BTreeMap::new(),
         groups: BTreeMap::new(),
         sockets: HashMap::new(),
+        transitive: transitive::TransitiveIo::default(),
         subscribers: Vec::new(),
         due: Due::default(),
         rp_filter_checked: BTreeSet::new(),
@@ -331,6 +339,8 @@ pub fn run(opts: Options) -> Result<(), String> {
             }
             if due.addresses {
                 shell.addresses();
+            } else if due.bindings {
+                shell.bindings();
             }
         }
         if due.all || due.routes || due.addresses {
@@ -548,6 +558,50 @@ impl Shell {
             }
             self.feed(Input::TestAddresses { ifindex, addresses });
         }
+        self.bindings_with(&all);
+    }
+
+    /// Reads the kernel's bindings of data addresses to members again
+    /// (transitive probing's prober probes from one bound to it).
+    fn bindings(&mut self) {
+        if self.core.config().transitive_probing {
+            let all = system::addresses();
+            self.bindings_with(&all);
+        }
+    }
+
+    fn bindings_with(&mut self, all: &[system::IfAddress]) {
+        if !self.core.config().transitive_probing {
+            return;
+        }
+        let Some(client) = &self.client else {
+            return;
+        };
+        let found = match client.bindings(None) {
+            Ok(b) => b,
+            Err(e) => {
+                self.log
+                    .log(Level::Debug, &format!("cannot read bindings: {e}"));
+                return;
+            }
+        };
+        let bindings = found
+            .into_iter()
+            .map(|b| {
+                let ifname = self.groups.get(&b.group_ifindex).map(|g| g.ifname.as_str());
+                let prefix = all
+                    .iter()
+                    .find(|a| Some(a.ifname.as_str()) == ifname && a.addr == b.address)
+                    .map_or(if b.address.is_ipv4() { 32 } else { 128 }, |a| a.prefix);
+                Binding {
+                    group: b.group_ifindex,
+                    addr: b.address,
+                    prefix,
+                    member: b.member_ifindex,
+                }
+            })
+            .collect();
+        self.feed(Input::Bindings(bindings));
     }
 
     /// Reads the routing tables' next hops again.
@@ -801,9 +855,10 @@ impl Shell {
                     adopt: false,
                 });
                 // A new member: its addresses (and routes through it) are
-                // read once the batch is handled.
+                // read once the batch is handled; bindings may have moved.
                 self.due.addresses |= new;
                 self.due.routes |= new;
+                self.due.bindings = true;
             }
             Msg::System(topics) => {
                 for t in topics {
@@ -831,13 +886,26 @@ impl Shell {
             }
             Msg::Reply(r) => {
                 let at = self.clock(r.at);
+                // Answers heard on an IPMP interface are its prober's.
+                let ifindex = self.transitive.prober_of(r.ifindex).unwrap_or(r.ifindex);
                 let actions = self.core.handle(
                     at,
                     Input::Reply {
-                        ifindex: r.ifindex,
+                        ifindex,
                         family: r.family,
                         seq: r.seq,
                         from: r.from,
+                    },
+                );
+                self.perform(actions);
+            }
+            Msg::Transitive(r) => {
+                let at = self.clock(r.at);
+                let actions = self.core.handle(
+                    at,
+                    Input::TransitiveReply {
+                        ifindex: r.ifindex,
+                        seq: r.seq,
                     },
                 );
                 self.perform(actions);
@@ -916,9 +984,25 @@ impl Shell {
                     src,
                     dst,
                     seq,
+                    data_source: None,
                 } => self.probe(ifindex, family, src, dst, seq),
+                Action::Probe {
+                    ifindex,
+                    src,
+                    dst,
+                    seq,
+                    data_source: Some(group),
+                    ..
+                } => self.data_probe(ifindex, group, src, dst, seq),
+                Action::TransitiveProbe {
+                    ifindex,
+                    to,
+                    to_hwaddr,
+                    seq,
+                } => self.transitive_probe(ifindex, to, to_hwaddr, seq),
                 Action::CloseProbes { ifindex } => {
                     self.sockets.retain(|(i, _), _| *i != ifindex);
+                    self.transitive.close(ifindex);
                 }
                 Action::Log(level, line) => self.log.log(level, &line),
                 Action::ProbeResult(mut event) => {
@@ -939,6 +1023,68 @@ impl Shell {
                         .retain(|s| s.try_send(event.clone()).is_ok());
                 }
             }
+        }
+    }
+
+    /// The prober's probe from data address `src`, sent on member
+    /// `ifindex` and answered to IPMP interface `group`.
+    fn data_probe(
+        &mut self,
+        ifindex: u32,
+        group: u32,
+        src: std::net::IpAddr,
+        dst: std::net::IpAddr,
+        seq: u16,
+    ) {
+        let (std::net::IpAddr::V4(src), std::net::IpAddr::V4(dst)) = (src, dst) else {
+            return;
+        };
+        let Some(name) = self.known.get(&ifindex).cloned() else {
+            return;
+        };
+        let Some(gname) = self.groups.get(&group).map(|g| g.ifname.clone()) else {
+            return;
+        };
+        let tx = self.tx.clone();
+        let sent = self.transitive.data_probe(
+            (ifindex, &name),
+            (group, &gname),
+            src,
+            dst,
+            seq,
+            self.ident,
+            move |r| tx.send(Msg::Reply(r)).is_ok(),
+        );
+        if let Err(e) = sent {
+            self.log.log(
+                Level::Debug,
+                &format!("{name}: probe {seq} from {src} to {dst} not sent: {e}"),
+            );
+        }
+    }
+
+    /// A transitive probe from member `ifindex` to member `to`.
+    fn transitive_probe(&mut self, ifindex: u32, to: u32, to_hwaddr: [u8; 6], seq: u16) {
+        let (Some(name), Some(to_name)) = (
+            self.known.get(&ifindex).cloned(),
+            self.known.get(&to).cloned(),
+        ) else {
+            return;
+        };
+        let tx = self.tx.clone();
+        let sent = self.transitive.probe(
+            (ifindex, &name),
+            (to, &to_name),
+            to_hwaddr,
+            seq,
+            self.ident,
+            move |r| tx.send(Msg::Transitive(r)).is_ok(),
+        );
+        if let Err(e) = sent {
+            self.log.log(
+                Level::Debug,
+                &format!("{name}: transitive probe {seq} to {to_name} not sent: {e}"),
+            );
         }
     }
 

@@ -132,6 +132,33 @@ pub fn hwaddr(ifname: &str) -> [u8; 6] {
     mac
 }
 
+/// The hardware address of `addr` in the kernel's ARP table on `ifname`,
+/// if resolved (`/proc/net/arp`: IP address, HW type, flags, HW address,
+/// mask, device; flag 0x2 is ATF_COM, complete).
+pub fn arp_entry(ifname: &str, addr: std::net::Ipv4Addr) -> Option<[u8; 6]> {
+    let text = std::fs::read_to_string("/proc/net/arp").ok()?;
+    parse_arp_entry(&text, ifname, addr)
+}
+
+fn parse_arp_entry(text: &str, ifname: &str, addr: std::net::Ipv4Addr) -> Option<[u8; 6]> {
+    text.lines().skip(1).find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let [ip, _, flags, hw, _, dev] = f.as_slice() else {
+            return None;
+        };
+        let complete = u32::from_str_radix(flags.trim_start_matches("0x"), 16).ok()? & 0x2 != 0;
+        if *dev != ifname || ip.parse::<std::net::Ipv4Addr>().ok()? != addr || !complete {
+            return None;
+        }
+        let mut mac = [0u8; 6];
+        let mut parts = hw.split(':');
+        for b in &mut mac {
+            *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+        }
+        Some(mac)
+    })
+}
+
 /// An interface that the anonymous group tracks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlainInterface {
@@ -208,5 +235,27 @@ mod tests {
         assert_eq!(t.v4, Some(("192.168.10.11".parse().unwrap(), 24)));
         assert_eq!(t.v6, Some("fe80::1:2".parse().unwrap()));
         assert_eq!(test_addresses(&all, "net1"), TestAddresses::default());
+    }
+
+    #[test]
+    fn arp_entries_are_read_per_device_and_only_when_complete() {
+        let text = "IP address       HW type     Flags       HW address            Mask     Device\n\
+                    192.168.10.1     0x1         0x2         02:aa:bb:cc:dd:01     *        itops0\n\
+                    192.168.10.1     0x1         0x2         02:aa:bb:cc:dd:02     *        eth9\n\
+                    192.168.10.7     0x1         0x0         00:00:00:00:00:00     *        itops0\n";
+        let a = "192.168.10.1".parse().unwrap();
+        assert_eq!(
+            parse_arp_entry(text, "itops0", a),
+            Some([2, 0xaa, 0xbb, 0xcc, 0xdd, 1])
+        );
+        assert_eq!(
+            parse_arp_entry(text, "eth9", a),
+            Some([2, 0xaa, 0xbb, 0xcc, 0xdd, 2])
+        );
+        assert_eq!(
+            parse_arp_entry(text, "itops0", "192.168.10.7".parse().unwrap()),
+            None
+        );
+        assert_eq!(parse_arp_entry(text, "net0", a), None);
     }
 }

@@ -6,7 +6,9 @@
 
 use libipmp::uapi::*;
 use mpathd::config::Config;
-use mpathd::core::{Action, Admin, Core, Input, Level, MemberReport, Router, TestAddresses};
+use mpathd::core::{
+    Action, Admin, Binding, Core, Input, Level, MemberReport, Router, TestAddresses,
+};
 use mpathd::instance::Family;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -50,6 +52,11 @@ pub struct Sim {
     pub flag_writes: Vec<(u64, u32, u32, u32)>,
     pub targets: Vec<IpAddr>,
     pub iterations: u64,
+    /// The IPMP interface's data addresses and the member each is bound
+    /// to (the fake kernel binds them to active members, as ipmp.ko).
+    pub bound: BTreeMap<IpAddr, Option<u32>>,
+    /// (time, from, to) of every transitive probe sent.
+    pub transitive_sends: Vec<(u64, u32, u32)>,
 }
 
 pub fn v4(s: &str) -> IpAddr {
@@ -86,7 +93,74 @@ impl Sim {
             flag_writes: Vec::new(),
             targets: vec![v4("192.168.10.1")],
             iterations: 0,
+            bound: BTreeMap::new(),
+            transitive_sends: Vec::new(),
         }
+    }
+
+    /// The seed's group without test addresses, TRANSITIVE_PROBING=yes at
+    /// this FDT: net0 (1) and net1 (2) active, net2 (3) standby, data
+    /// addresses 192.168.10.5 and .6, router 192.168.10.1.
+    pub fn transitive_itops0(fdt_ms: u32) -> Self {
+        let config = Config {
+            transitive_probing: true,
+            failure_detection_time_ms: fdt_ms,
+            ..Config::default()
+        };
+        let mut sim = Self::new(config);
+        sim.input(Input::Routers(via_group(&[v4("192.168.10.1")])));
+        sim.add_member(1, "net0", false, false);
+        sim.add_member(2, "net1", false, false);
+        sim.add_member(3, "net2", true, false);
+        for a in ["192.168.10.5", "192.168.10.6"] {
+            sim.bound.insert(v4(a), None);
+        }
+        sim.rebind();
+        sim
+    }
+
+    /// Binds the data addresses as ipmp.ko does (an address stays on its
+    /// member while that is active; others go to the least loaded active
+    /// member) and tells the core, as the daemon's shell does after the
+    /// kernel's event.
+    pub fn rebind(&mut self) {
+        if self.bound.is_empty() {
+            return;
+        }
+        let active: Vec<u32> = self
+            .kernel
+            .values()
+            .filter(|k| {
+                k.carrier && k.flags & (MEMBER_F_INACTIVE | MEMBER_F_FAILED | MEMBER_F_OFFLINE) == 0
+            })
+            .map(|k| k.ifindex)
+            .collect();
+        let addrs: Vec<IpAddr> = self.bound.keys().copied().collect();
+        for a in &addrs {
+            if self.bound[a].is_some_and(|m| !active.contains(&m)) {
+                self.bound.insert(*a, None);
+            }
+        }
+        for a in &addrs {
+            if self.bound[a].is_none() {
+                let least = active
+                    .iter()
+                    .copied()
+                    .min_by_key(|m| self.bound.values().filter(|b| **b == Some(*m)).count());
+                self.bound.insert(*a, least);
+            }
+        }
+        let bindings = self
+            .bound
+            .iter()
+            .map(|(addr, member)| Binding {
+                group: GROUP,
+                addr: *addr,
+                prefix: 24,
+                member: *member,
+            })
+            .collect();
+        self.pending.push((self.now, Input::Bindings(bindings)));
     }
 
     /// The seed's group: net0 (1) and net1 (2) active, net2 (3) standby,
@@ -209,6 +283,7 @@ impl Sim {
         if let Some(k) = self.kernel.get_mut(&ifindex) {
             k.carrier = up;
         }
+        self.rebind();
         let report = self.report(ifindex);
         self.input(Input::Member {
             report,
@@ -232,6 +307,7 @@ impl Sim {
                         false
                     };
                     if report {
+                        self.rebind();
                         // The kernel's event echoes the change back.
                         let r = self.report(ifindex);
                         self.pending.push((
@@ -282,6 +358,26 @@ impl Sim {
                                 from,
                             },
                         ));
+                    }
+                }
+                Action::TransitiveProbe {
+                    ifindex, to, seq, ..
+                } => {
+                    self.transitive_sends.push((self.now, ifindex, to));
+                    let up = |i: u32| {
+                        !self.blackholed.contains(&i)
+                            && self.kernel.get(&i).is_some_and(|k| k.carrier)
+                    };
+                    let mut dropped = !up(ifindex) || !up(to);
+                    if let Some(n) = self.drop_next.get_mut(&ifindex) {
+                        if *n > 0 {
+                            *n -= 1;
+                            dropped = true;
+                        }
+                    }
+                    if !dropped {
+                        self.pending
+                            .push((self.now + self.rtt, Input::TransitiveReply { ifindex, seq }));
                     }
                 }
                 Action::Log(level, line) => self.logs.push((self.now, level, line)),

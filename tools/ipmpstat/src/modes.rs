@@ -260,12 +260,26 @@ pub fn rows(mode: Mode, model: &Model, resolve: Resolve<'_>) -> Vec<Vec<Cell>> {
                                 Cell::Empty,
                                 Cell::Empty,
                             ],
+                            // Transitive probing shows the member probed
+                            // through, in angle brackets, as TESTADDR and
+                            // TARGETS (the original's `<net1>`).
+                            Some(i) if i.mode == TargetMode::Transitive => {
+                                let via =
+                                    Cell::text(format!("<{}>", i.via.as_deref().unwrap_or("?")));
+                                vec![
+                                    Cell::text(&m.name),
+                                    Cell::text("transitive"),
+                                    via.clone(),
+                                    via,
+                                ]
+                            }
                             Some(i) => vec![
                                 Cell::text(&m.name),
                                 Cell::text(match i.mode {
                                     TargetMode::Routes => "routes",
                                     TargetMode::Multicast => "multicast",
                                     TargetMode::Explicit => "explicit",
+                                    TargetMode::Transitive => "transitive",
                                     TargetMode::Disabled => "disabled",
                                 }),
                                 i.test_address
@@ -311,7 +325,10 @@ pub fn probe_row(e: &ProbeEvent, start_monotonic_us: u64, resolve: Resolve<'_>) 
             Cell::Empty
         },
         ms(e.rtt_avg_us.filter(|&v| v > 0)),
-        Cell::text(resolve(&e.target)),
+        match &e.via {
+            Some(via) => Cell::text(format!("<{via}>")),
+            None => Cell::text(resolve(&e.target)),
+        },
         ms(e.rtt_dev_us.filter(|&v| v > 0)),
     ]
 }

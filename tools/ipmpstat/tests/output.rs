@@ -28,6 +28,8 @@ fn member(name: &str, active: bool) -> Member {
                 family: "ipv4".into(),
                 mode: TargetMode::Routes,
                 test_address: Some("192.168.10.10".parse().unwrap()),
+                data_address: false,
+                via: None,
                 disabled_reason: None,
                 targets: vec![TargetView {
                     address: "192.168.10.1".parse().unwrap(),
@@ -43,6 +45,8 @@ fn member(name: &str, active: bool) -> Member {
                 family: "ipv6".into(),
                 mode: TargetMode::Multicast,
                 test_address: Some("fe80::1".parse().unwrap()),
+                data_address: false,
+                via: None,
                 disabled_reason: None,
                 targets: vec![
                     TargetView {
@@ -256,6 +260,7 @@ fn probe_rows_time_rtts_and_lost_probes() {
         family: "ipv4".into(),
         seq: 42,
         target: "192.168.10.1".parse().unwrap(),
+        via: None,
         acked: true,
         rtt_us: Some(830),
         processed_rtt_us: Some(1_120),
@@ -285,4 +290,92 @@ fn probe_rows_time_rtts_and_lost_probes() {
         "-0.75s    net0        42     --        --        0.79ms    192.168.10.1        0.06ms",
         "a lost probe has no RTTs, but the target's averages"
     );
+}
+
+#[test]
+fn transitive_probing_shows_the_prober_in_angle_brackets() {
+    let mut m = model();
+    let prober = &mut m.groups[0].members[0];
+    prober.probing = Some(vec![InstanceView {
+        family: "ipv4".into(),
+        mode: TargetMode::Routes,
+        test_address: Some("192.168.10.5".parse().unwrap()),
+        data_address: true,
+        via: None,
+        disabled_reason: None,
+        targets: vec![TargetView {
+            address: "192.168.10.1".parse().unwrap(),
+            rtt_us: Some(500),
+            crtt_us: Some(900),
+            losses: 0,
+        }],
+        sent: 5,
+        acked: 5,
+        lost: 0,
+    }]);
+    for i in [1, 2] {
+        m.groups[0].members[i].probing = Some(vec![InstanceView {
+            family: "ipv4".into(),
+            mode: TargetMode::Transitive,
+            test_address: None,
+            data_address: false,
+            via: Some("net1".into()),
+            disabled_reason: None,
+            targets: Vec::new(),
+            sent: 5,
+            acked: 5,
+            lost: 0,
+        }]);
+    }
+    assert_eq!(
+        out(Mode::Target, None, Style::Human, &m),
+        vec![
+            "INTERFACE   MODE      TESTADDR            TARGETS",
+            "net0        transitive <net1>             <net1>",
+            "net1        routes    192.168.10.5        192.168.10.1",
+            "net2        transitive <net1>             <net1>",
+        ]
+    );
+    assert_eq!(
+        out(
+            Mode::Target,
+            Some("interface,mode,testaddr,targets"),
+            Style::Parseable,
+            &m
+        )[0],
+        "net0:transitive:<net1>:<net1>"
+    );
+    let j = out(Mode::Target, None, Style::Json, &m);
+    assert!(
+        j[0].contains(
+            r#"{"interface":"net2","mode":"transitive","testaddr":"<net1>","targets":"<net1>"}"#
+        ),
+        "{j:?}"
+    );
+    let e = ProbeEvent {
+        time_us: 0,
+        sent_us: 0,
+        sent_monotonic_us: Some(2_000_000),
+        interface: "net0".into(),
+        family: "ipv4".into(),
+        seq: 3,
+        target: "0.0.0.0".parse().unwrap(),
+        via: Some("net1".into()),
+        acked: true,
+        rtt_us: Some(400),
+        processed_rtt_us: Some(450),
+        rtt_avg_us: Some(400),
+        rtt_dev_us: None,
+    };
+    let resolve = |a: &std::net::IpAddr| a.to_string();
+    let fields = select(Mode::Probe, Some("interface,probe,target"), false)
+        .unwrap()
+        .fields;
+    let lines = render(
+        Mode::Probe,
+        &fields,
+        Style::Human,
+        &[probe_row(&e, 1_000_000, &resolve)],
+    );
+    assert_eq!(lines[1], "net0        3      <net1>");
 }
