@@ -1133,14 +1133,19 @@ impl Core {
                         }
                     } else {
                         let m = &self.members[&ifindex];
+                        let inst = m.instances()[family as usize];
+                        let to = match &inst.via {
+                            Some(v) => format!("transitive probe {seq} to <{}>", v.name),
+                            None => format!("probe {seq} to {target}"),
+                        };
+                        let run = if inst.run.failed() {
+                            "failed: needs replies".to_string()
+                        } else {
+                            format!("{} in a row", inst.run.losses())
+                        };
                         out.push(Action::Log(
                             Level::Debug,
-                            format!(
-                                "{} {}: probe {seq} to {target} lost ({} in a row)",
-                                m.name,
-                                family.name(),
-                                m.instances()[family as usize].run.losses()
-                            ),
+                            format!("{} {}: {to} lost ({run})", m.name, family.name()),
                         ));
                     }
                     if transitive
