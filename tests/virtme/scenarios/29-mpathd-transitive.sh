@@ -151,3 +151,28 @@ wait_for 5 "net2 back to standby" has_flag net2 i
 
 stream_stop
 for n in net0 net1; do expect_eq "$(i_row $n)" "$n:yes:ok:ok" "ipmpstat -i $n at the end"; done
+
+# 4. IPv6 enabled on the members: each probes from its own link-local
+# address too (the router and the switch's bridge answer ff02::1), beside
+# transitive IPv4 (which stays: no member has an IPv4 test address); a
+# member black-holed now fails when both families say so, still within
+# FDT + 10 %.
+for i in 0 1 2; do sysctl -qw "net.ipv6.conf.net$i.disable_ipv6=0"; done
+router_ll=$(ip -n router -j addr show dev eth0 scope link | jq -r '.[].addr_info[] | select(.family == "inet6") | .local')
+probes_router_v6() { mview "$1" 'instances[1].targets | map(.address)' | jq -e --arg r "$router_ll" 'index($r)' >/dev/null; }
+for n in net0 net1 net2; do
+    wait_for 60 "$n probes the router in IPv6 from its link-local address" probes_router_v6 "$n"
+done
+ll2=$(mview net2 'instances[1].test_address')
+rows2=$(ipmpstat -n -j -t | jq -c '[.[] | select(.interface == "net2")]')
+expect_eq "$(jq -c '.[0]' <<<"$rows2")" '{"interface":"net2","mode":"transitive","testaddr":"<net1>","targets":"<net1>"}' \
+    "ipmpstat -t net2: transitive IPv4"
+expect_eq "$(jq -r '.[1] | "\(.mode) \(.testaddr)"' <<<"$rows2")" "multicast $ll2" \
+    "ipmpstat -t net2: IPv6 from its link-local address"
+jq -e --arg r "$router_ll" '.[1].targets | split(" ") | index($r)' <<<"$rows2" >/dev/null ||
+    fail "the router is not among net2's IPv6 targets: $rows2"
+wait_for 20 "every member's probes answered (both families)" all_probes_ok
+t_all=$EPOCHREALTIME
+detected_within_fdt sw-net2 net2 "$FDT" "standby net2, both families"
+nobody_else_failed net2 "$t_all"
+repaired_within net2 sw-net2
