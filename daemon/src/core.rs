@@ -776,8 +776,17 @@ impl Core {
         let v6 = a.v6.map(|addr| (addr, 64));
         let mut changed = false;
         for (inst, new) in [(&mut m.v4, a.v4), (&mut m.v6, v6)] {
-            if inst.test_addr != new {
+            // The prober's data address is not on the member: only a test
+            // address of its own replaces it (and ends transitive probing).
+            let own = if inst.data_source {
+                None
+            } else {
+                inst.test_addr
+            };
+            if own != new {
                 inst.test_addr = new;
+                inst.data_source = false;
+                inst.via = None;
                 inst.stop();
                 inst.targets.clear();
                 changed = true;

@@ -225,3 +225,32 @@ fn a_group_with_test_addresses_keeps_using_them() {
     assert_eq!(m[0], ("net0".into(), TargetMode::Routes, None));
     assert_eq!(m[1].1, TargetMode::Disabled);
 }
+
+#[test]
+fn address_notifications_do_not_restart_the_probers_count() {
+    let mut s = settled();
+    s.blackholed.insert(1);
+    s.run_for(FDT / 2);
+    // The shell reads every member's addresses again after any address
+    // notification: the prober has none of its own.
+    s.set_test_address(1, None);
+    s.set_test_address(2, None);
+    let t = s.run_until_pred(3 * FDT, |s| s.failed(1)).expect("failed");
+    assert!(
+        t + FDT / 2 <= FDT * 11 / 10,
+        "failed {} ms after the cut",
+        (t + FDT / 2) / MS
+    );
+}
+
+#[test]
+fn a_test_address_added_later_ends_transitive_probing() {
+    let mut s = settled();
+    s.set_test_address(2, Some(v4("192.168.10.12")));
+    s.run_for(SEC);
+    assert!(prober(&s).is_none());
+    let m = modes(&s);
+    assert_eq!(m[1], ("net1".into(), TargetMode::Routes, None));
+    assert_eq!(m[0].1, TargetMode::Disabled);
+    assert_eq!(m[2].1, TargetMode::Disabled);
+}
