@@ -16,6 +16,10 @@ APT_PACKAGES=(
     # tools used inside the guest
     kmod iproute2 iputils-ping iperf3 tcpdump ethtool procps psmisc
     bridge-utils libteam-utils socat ndisc6 jq bpftool
+    # the kernel's YNL CLI and spec check (docs/netlink/ipmp.yaml)
+    python3-yaml python3-jsonschema
+    # parsing ipmpstat --prometheus (the metrics scenario)
+    python3-prometheus-client
     # in.mpathd's source address rotation programs (clang -target bpf)
     linux-libc-dev
     # installation (scripts/install, the install scenario; man -l and

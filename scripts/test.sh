@@ -3,7 +3,8 @@
 #   1. userspace: cargo fmt --check, clippy -D warnings, cargo test, and
 #      20 s of cargo-fuzz on each target (scripts/fuzz; FUZZ_SECONDS);
 #   2. kernel module: builds against the test kernel, with no warning;
-#      packaging checks (tests/packaging.sh);
+#      packaging checks (tests/packaging.sh); the YNL spec of the
+#      generic netlink family against the module (tests/netlink);
 #   3. the VM suite: every scenario of tests/virtme in one boot of the
 #      release kernel; then, on the debug kernel (KASAN, lockdep, kmemleak,
 #      ...), the scenarios listed in tests/virtme/debug-scenarios (the
@@ -88,6 +89,8 @@ log "README's table of unsafe in ipmp.ko (scripts/unsafe-count --check)"
 scripts/unsafe-count --check
 log "kmod/ imports form no cycle (scripts/kmod-imports --check)"
 scripts/kmod-imports --check
+log "the YNL spec matches the family (tests/netlink/check-spec.py)"
+/usr/bin/python3 tests/netlink/check-spec.py "$(readlink -f "$kdir/source")"
 
 stage "VM suite ($variant kernel)"
 log "VM suite ($variant kernel)"

@@ -29,7 +29,7 @@ done
 # systemd-analyze checks that the commands exist: give it the programs.
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
-for unit in packaging/systemd/*.service; do
+for unit in packaging/systemd/*.service packaging/systemd/*.timer; do
     out=$(systemd-analyze verify --man=no "$unit" 2>&1 | grep -v "Command .* is not executable\|No such file or directory\|is not executable" || true)
     if [ -n "$out" ]; then
         fail "$unit: $out"

@@ -267,6 +267,9 @@ struct Member {
     /// probes were failing too): not held against the member until the
     /// prober is seen answering and a later transitive probe is lost too.
     pending: Option<Pending>,
+    /// Failures and repairs detected since the member joined (metrics).
+    failures: u64,
+    repairs: u64,
 }
 
 /// A transitive failure waiting for proof that the prober was fine.
@@ -633,6 +636,8 @@ impl Core {
             test_address_due: Some(now + TEST_ADDRESS_GRACE_US),
             test_address_message: None,
             pending: None,
+            failures: 0,
+            repairs: 0,
         };
         let mut pm = policy::Member::new(&r.name, r.flags & MEMBER_F_STANDBY != 0);
         pm.state = if offline {
@@ -1726,9 +1731,14 @@ impl Core {
             if m.v4.test_addr == test_addr && m.v4.data_source == data_source && m.v4.via == via {
                 continue;
             }
+            let stopping = test_addr.is_none() && via.is_none();
             m.v4.test_addr = test_addr;
             m.v4.data_source = data_source;
             m.v4.via = via;
+            if stopping {
+                // Transitive probing ends here: its sockets go too.
+                out.push(Action::CloseProbes { ifindex: id });
+            }
             m.v4.stop();
             m.v4.targets.clear();
             m.v4.mode = libipmp::control::TargetMode::Disabled;
@@ -1808,6 +1818,11 @@ impl Core {
             return;
         }
         m.failed = failed;
+        if failed {
+            m.failures += 1;
+        } else {
+            m.repairs += 1;
+        }
         let (name, group) = (m.name.clone(), m.group);
         let label = self.on(&self.members[&ifindex]);
         if let Some(g) = self.groups.get_mut(&group) {
@@ -2192,6 +2207,8 @@ impl Core {
                         State::Running => MemberState::Ok,
                     },
                     instances: m.instances().iter().map(|i| i.view()).collect(),
+                    failures: m.failures,
+                    repairs: m.repairs,
                 });
             }
         }

@@ -242,6 +242,12 @@ pub struct MemberView {
     pub state: MemberState,
     /// Probing per address family.
     pub instances: Vec<InstanceView>,
+    /// Failures detected on the member since the daemon began tracking it.
+    #[serde(default)]
+    pub failures: u64,
+    /// Repairs detected on the member since the daemon began tracking it.
+    #[serde(default)]
+    pub repairs: u64,
 }
 
 /// Everything `ipmpstat` asks the daemon for.

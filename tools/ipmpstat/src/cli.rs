@@ -17,8 +17,9 @@ FIELDS (-o; case-insensitive; `all` for every field)
       OUTBOUND (the members that send for it) CONNS (new connections given
       it as their source by in.mpathd's source address rotation; not shown
       unless asked for with -o)
-  -t  INTERFACE MODE (routes, multicast, explicit, disabled) TESTADDR
-      TARGETS (in firing order)
+  -t  INTERFACE MODE (routes, multicast, explicit, transitive, disabled)
+      TESTADDR TARGETS (in firing order; <net0>: probed transitively
+      through net0)
   -p  TIME (probe sent, since ipmpstat started) INTERFACE PROBE (number)
       NETRTT (round trip to the reply's arrival) RTT (to its processing)
       RTTAVG TARGET RTTDEV (not shown by default)
@@ -79,6 +80,13 @@ pub struct Cli {
     /// JSON output.
     #[arg(short = 'j', long = "json")]
     pub json: bool,
+    /// Print everything in Prometheus's text exposition format instead of
+    /// a table (for node_exporter's textfile collector).
+    #[arg(long = "prometheus")]
+    pub prometheus: bool,
+    /// With --prometheus: write FILE atomically instead of printing.
+    #[arg(long = "textfile", value_name = "FILE", requires = "prometheus")]
+    pub textfile: Option<std::path::PathBuf>,
     /// Print help (--help for the fields and formats).
     #[arg(short = 'h', long = "help", action = ArgAction::Help)]
     pub help: Option<bool>,

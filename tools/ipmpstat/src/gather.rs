@@ -87,6 +87,8 @@ pub fn model(snapshot: Option<&Snapshot>) -> Result<Model, String> {
                     MemberState::Ok
                 },
                 probing: d.map(|d| d.instances.clone()),
+                failures: d.map(|d| d.failures),
+                repairs: d.map(|d| d.repairs),
             });
         }
         for b in bindings.iter().filter(|b| b.group_ifindex == g.ifindex) {
@@ -148,6 +150,8 @@ pub fn model(snapshot: Option<&Snapshot>) -> Result<Model, String> {
                         probe: Some(d.probe),
                         state: d.state,
                         probing: Some(d.instances.clone()),
+                        failures: Some(d.failures),
+                        repairs: Some(d.repairs),
                     })
                     .collect(),
                 addresses: Vec::new(),

@@ -10,6 +10,7 @@
 
 pub mod cli;
 pub mod gather;
+pub mod metrics;
 pub mod model;
 pub mod modes;
 pub mod ofmt;

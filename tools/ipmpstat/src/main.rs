@@ -69,6 +69,12 @@ fn main() -> ExitCode {
         (cli.targets, Mode::Target),
     ];
     let count: u32 = modes.iter().map(|(n, _)| u32::from(*n)).sum();
+    if cli.prometheus {
+        if count > 0 || cli.json || cli.parseable || cli.fields.is_some() {
+            return die("--prometheus takes no output mode, -o, -P or -j");
+        }
+        return prometheus(cli.textfile.as_deref());
+    }
     if count > 1 {
         return die("only one output format may be specified");
     }
@@ -133,6 +139,32 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// `--prometheus`: the kernel's view, and the daemon's when it answers.
+fn prometheus(textfile: Option<&std::path::Path>) -> ExitCode {
+    let snapshot = match gather::daemon() {
+        Ok(s) => Some(s),
+        Err(AskError::NoDaemon) => None,
+        Err(e) => return die(&e.to_string()),
+    };
+    let model = match gather::model(snapshot.as_ref()) {
+        Ok(m) => m,
+        Err(e) => return die(&e),
+    };
+    let text = ipmpstat::metrics::render(&model);
+    match textfile {
+        Some(path) => match ipmpstat::metrics::write_atomically(path, &text) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => die(&format!("{}: {e}", path.display())),
+        },
+        None => {
+            if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+                return ExitCode::FAILURE;
+            }
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 fn monotonic_us() -> u64 {

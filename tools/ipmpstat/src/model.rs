@@ -45,6 +45,10 @@ pub struct Member {
     pub state: MemberState,
     /// Probing per family, from the daemon.
     pub probing: Option<Vec<InstanceView>>,
+    /// Failures the daemon detected on it (unknown without the daemon).
+    pub failures: Option<u64>,
+    /// Repairs the daemon detected on it.
+    pub repairs: Option<u64>,
 }
 
 /// A data address.

@@ -67,6 +67,8 @@ fn member(name: &str, active: bool) -> Member {
                 lost: 0,
             },
         ]),
+        failures: Some(1),
+        repairs: Some(1),
     }
 }
 

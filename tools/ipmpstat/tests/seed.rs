@@ -42,6 +42,8 @@ fn m(name: &str, active: bool, inactive: bool, standby: bool, failed: bool) -> M
             MemberState::Ok
         },
         probing: None,
+        failures: None,
+        repairs: None,
     }
 }
 
