@@ -51,7 +51,7 @@ impl<T> OpsTable<T> {
         Self(UnsafeCell::new(value))
     }
 
-    pub(crate) fn as_ptr(&self) -> *mut T {
+    pub(crate) const fn as_ptr(&self) -> *mut T {
         self.0.get()
     }
 }

@@ -11,6 +11,7 @@
 
 use crate::genl_msgs::{fill_group, fill_member};
 use crate::genl_wire::{Dump, Request};
+use crate::group_settings::{self, GroupSettings};
 use crate::ipmpdev::IpmpDev;
 use crate::membership;
 use crate::rtnl::Rtnl;
@@ -50,59 +51,8 @@ pub(crate) fn group_get(req: &mut Request, rtnl: &mut Rtnl<'_>) -> Result {
 pub(crate) fn group_set(req: &mut Request, rtnl: &mut Rtnl<'_>) -> Result {
     let ifindex = req.required_u32(A_IFINDEX, "IFINDEX")?;
     let ipmp = ipmp_device(req, ifindex, rtnl)?;
-    let group = ipmp.group();
-    // Validate everything before changing anything.
-    let policy = req.attrs.u8(A_POLICY);
-    if policy.is_some_and(|p| p != POLICY_KERNEL && p != POLICY_DAEMON) {
-        req.extack
-            .set(format_args!("POLICY must be 0 (kernel) or 1 (daemon)"));
-        return Err(EINVAL);
-    }
-    let count = req.attrs.u32(A_ANNOUNCE_COUNT);
-    if count.is_some_and(|c| c > ANNOUNCE_COUNT_MAX) {
-        req.extack.set(format_args!(
-            "ANNOUNCE_COUNT is at most {ANNOUNCE_COUNT_MAX}"
-        ));
-        return Err(ERANGE);
-    }
-    let interval = req.attrs.u32(A_ANNOUNCE_INTERVAL);
-    if interval.is_some_and(|i| i == 0 || i > ANNOUNCE_INTERVAL_MAX) {
-        req.extack.set(format_args!(
-            "ANNOUNCE_INTERVAL is 1 to {ANNOUNCE_INTERVAL_MAX} ms"
-        ));
-        return Err(ERANGE);
-    }
-    let mut name = [0u8; GROUP_NAME_MAX];
-    let name_len = match req.attrs.string(A_GROUP_NAME) {
-        Some(n)
-            if n.is_empty()
-                || n.len() > GROUP_NAME_MAX
-                || !n.iter().all(|b| b.is_ascii_graphic()) =>
-        {
-            req.extack.set(format_args!(
-                "GROUP_NAME is 1 to {GROUP_NAME_MAX} printable characters"
-            ));
-            return Err(EINVAL);
-        }
-        Some(n) => {
-            name.get_mut(..n.len()).ok_or(EINVAL)?.copy_from_slice(n);
-            Some(n.len())
-        }
-        None => None,
-    };
-    if let Some(len) = name_len {
-        group.set_name(name.get(..len).ok_or(EINVAL)?, rtnl);
-    }
-    if let Some(c) = count {
-        group.set_announce_count(c);
-    }
-    if let Some(i) = interval {
-        group.set_announce_interval_ms(i);
-    }
-    if let Some(p) = policy {
-        membership::set_policy(ipmp, p, rtnl)?;
-    }
-    Ok(())
+    let settings = GroupSettings::parse(&req.attrs, &group_settings::GENL, &mut req.extack)?;
+    settings.apply(ipmp, rtnl)
 }
 
 /// MEMBER_GET of one member.

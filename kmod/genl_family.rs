@@ -20,7 +20,7 @@ use kernel::{error::to_result, prelude::*};
 
 const N_ATTRS: usize = A_MAX as usize + 1;
 
-const fn policy(kind: u32, len: u16) -> raw::nla_policy {
+pub(crate) const fn policy(kind: u32, len: u16) -> raw::nla_policy {
     // SAFETY: all-zero is a valid policy entry (NLA_UNSPEC, no limits).
     let mut p: raw::nla_policy = unsafe { core::mem::zeroed() };
     p.type_ = kind as u8;

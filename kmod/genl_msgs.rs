@@ -16,10 +16,10 @@ pub(crate) fn fill_group(w: &mut Writer, ipmp: &IpmpDev, rtnl: &Rtnl<'_>) -> Res
     let table = group.members_rtnl(rtnl);
     w.u32(A_IFINDEX, dev.ifindex() as u32)?;
     w.string(A_IFNAME, dev.name().as_bytes())?;
-    w.string(
-        A_GROUP_NAME,
-        group.name(rtnl).unwrap_or(dev.name().as_bytes()),
-    )?;
+    match group.name() {
+        Some(name) => w.string(A_GROUP_NAME, name.as_bytes())?,
+        None => w.string(A_GROUP_NAME, dev.name().as_bytes())?,
+    }
     w.u8(A_GROUP_STATE, group_state(table))?;
     w.u8(A_POLICY, group.policy())?;
     w.u32(A_ANNOUNCE_COUNT, group.announce_count())?;
@@ -33,7 +33,7 @@ pub(crate) fn fill_group(w: &mut Writer, ipmp: &IpmpDev, rtnl: &Rtnl<'_>) -> Res
 }
 
 /// ok: every member functions; degraded: some; failed: none (or no member).
-fn group_state(table: Option<&MemberTable>) -> u8 {
+pub(crate) fn group_state(table: Option<&MemberTable>) -> u8 {
     let (mut all, mut working) = (0, 0);
     for m in table.into_iter().flat_map(MemberTable::iter) {
         all += 1;

@@ -24,6 +24,15 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
+    /// A writer of attributes at the tail of `skb`.
+    ///
+    /// # Safety
+    /// `skb` is a netlink message skb being filled, alive and not written
+    /// by anyone else while the writer lives.
+    pub(crate) unsafe fn for_skb(skb: *mut raw::sk_buff) -> Self {
+        Self { skb }
+    }
+
     fn put(&mut self, attr: u16, data: &[u8]) -> Result {
         let len = c_int::try_from(data.len()).map_err(|_| EINVAL)?;
         // SAFETY: `skb` is a message skb we are filling; `data` is valid
@@ -86,21 +95,34 @@ impl Writer {
     }
 }
 
-/// The attributes of a request (or of a dump's request).
+/// The attributes of a request (or of a dump's request), or of a nested
+/// attribute set rtnetlink parsed (IFLA_INFO_DATA, IFLA_INFO_SLAVE_DATA).
 ///
 /// # Invariants
-/// NULL, or the core's parsed attribute table of a request being handled:
-/// `A_MAX + 1` entries, NULL where absent.
-pub(crate) struct Attrs(*mut *mut raw::nlattr);
+/// `table` is NULL, or the core's parsed attribute table of a request
+/// being handled: `max + 1` entries, NULL where absent, each validated
+/// against the matching policy.
+pub(crate) struct Attrs {
+    table: *mut *mut raw::nlattr,
+    max: u16,
+}
 
 impl Attrs {
+    /// # Safety
+    /// `table` is NULL or a parsed attribute table of `max + 1` entries
+    /// that outlives the value.
+    pub(crate) unsafe fn from_raw(table: *mut *mut raw::nlattr, max: u16) -> Self {
+        // INVARIANT: the caller's guarantee.
+        Self { table, max }
+    }
+
     fn get(&self, attr: u16) -> Option<&[u8]> {
-        if self.0.is_null() {
+        if self.table.is_null() || attr > self.max {
             return None;
         }
-        // SAFETY: the core parsed the request into an array of `A_MAX + 1`
-        // entries, NULL where absent, and `attr <= A_MAX`.
-        let nla = unsafe { *self.0.add(usize::from(attr).min(A_MAX as usize)) };
+        // SAFETY: the core parsed the request into an array of `max + 1`
+        // entries, NULL where absent, and `attr <= max`.
+        let nla = unsafe { *self.table.add(usize::from(attr)) };
         if nla.is_null() {
             return None;
         }
@@ -153,7 +175,9 @@ impl Request {
         let extack = unsafe { ExtAck::from_raw(extack) };
         Self {
             info,
-            attrs: Attrs(attrs),
+            // SAFETY: the family's policy table has `A_MAX + 1` entries,
+            // so the core parsed the request into as many.
+            attrs: unsafe { Attrs::from_raw(attrs, A_MAX) },
             extack,
         }
     }
@@ -299,8 +323,9 @@ pub(crate) unsafe fn dumpit(
     let (net, args) = unsafe { (raw::ipmp_dump_net(cb), raw::ipmp_dump_args(cb)) };
     // SAFETY: `args` is the callback's `long args[6]`, ours between calls.
     let args = unsafe { core::slice::from_raw_parts_mut(args, 2) };
-    // SAFETY: the dump's parsed request attributes (or NULL).
-    let attrs = Attrs(unsafe { raw::ipmp_dump_attrs(cb) });
+    // SAFETY: the dump's parsed request attributes (or NULL), parsed
+    // against the family's policy of `A_MAX + 1` entries.
+    let attrs = unsafe { Attrs::from_raw(raw::ipmp_dump_attrs(cb), A_MAX) };
     let mut dump = Dump {
         skb,
         cb,

@@ -28,7 +28,7 @@ use crate::rtnl::{Rtnl, RtnlCell};
 use crate::table::MemberTable;
 use crate::uapi;
 
-use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use kernel::prelude::*;
 
 /// A group's flow table, over kvmalloc'd storage (`flowtab::MEMORY_BYTES`).
@@ -64,7 +64,7 @@ pub(crate) struct Group {
     /// `uapi::POLICY_*`: who applies the standby rule.
     policy: AtomicU8,
     /// The group name (`ipmpstat -g` GROUPNAME); empty: the interface name.
-    name: RtnlCell<([u8; uapi::GROUP_NAME_MAX], usize)>,
+    name: GroupName,
     /// How many times, and how many ms apart, a moved address is announced.
     announce_count: AtomicU32,
     announce_interval_ms: AtomicU32,
@@ -76,6 +76,57 @@ pub(crate) struct Group {
     pub(crate) work: GroupWork,
 }
 
+/// A group name, readable without RTNL's token: bytes in atomics.
+/// Written only under RTNL (`write` takes the token) and read under RTNL
+/// (netlink replies and rtnetlink's fill callbacks), so a reader never
+/// sees half of a change.
+struct GroupName {
+    bytes: [AtomicU8; uapi::GROUP_NAME_MAX],
+    len: AtomicUsize,
+}
+
+/// A copy of a group name.
+#[derive(Clone, Copy)]
+pub(crate) struct NameBuf {
+    bytes: [u8; uapi::GROUP_NAME_MAX],
+    len: usize,
+}
+
+impl NameBuf {
+    /// The name's bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or(&[])
+    }
+}
+
+impl GroupName {
+    const fn new() -> Self {
+        Self {
+            bytes: [const { AtomicU8::new(0) }; uapi::GROUP_NAME_MAX],
+            len: AtomicUsize::new(0),
+        }
+    }
+
+    fn read(&self) -> NameBuf {
+        let mut out = NameBuf {
+            bytes: [0; uapi::GROUP_NAME_MAX],
+            len: self.len.load(Ordering::Relaxed).min(uapi::GROUP_NAME_MAX),
+        };
+        for (dst, src) in out.bytes.iter_mut().zip(&self.bytes) {
+            *dst = src.load(Ordering::Relaxed);
+        }
+        out
+    }
+
+    fn write(&self, new: &[u8], _rtnl: &mut Rtnl<'_>) {
+        let n = new.len().min(uapi::GROUP_NAME_MAX);
+        for (dst, src) in self.bytes.iter().zip(new.iter().take(n)) {
+            dst.store(*src, Ordering::Relaxed);
+        }
+        self.len.store(n, Ordering::Relaxed);
+    }
+}
+
 impl Group {
     /// An empty group, before `ndo_init`.
     pub(crate) const fn new() -> Self {
@@ -84,7 +135,7 @@ impl Group {
             spare: RtnlCell::new(None),
             flows: RcuBox::empty(),
             policy: AtomicU8::new(uapi::POLICY_KERNEL),
-            name: RtnlCell::new(([0; uapi::GROUP_NAME_MAX], 0)),
+            name: GroupName::new(),
             announce_count: AtomicU32::new(uapi::ANNOUNCE_COUNT_DEFAULT),
             announce_interval_ms: AtomicU32::new(uapi::ANNOUNCE_INTERVAL_DEFAULT),
             admin_mtu: AtomicU32::new(0),
@@ -138,21 +189,18 @@ impl Group {
         self.policy.store(policy, Ordering::Relaxed);
     }
 
-    /// The group name set from userspace, if any.
-    pub(crate) fn name<'a>(&'a self, rtnl: &'a Rtnl<'_>) -> Option<&'a [u8]> {
-        let (name, len) = self.name.get(rtnl);
-        name.get(..*len).filter(|n| !n.is_empty())
+    /// The group name set from userspace, if any (a copy: also read by
+    /// rtnetlink's fill callbacks, which may run inside the module's own
+    /// RTNL section and so get no token).
+    pub(crate) fn name(&self) -> Option<NameBuf> {
+        let name = self.name.read();
+        (!name.as_bytes().is_empty()).then_some(name)
     }
 
     /// Sets the group name (at most `uapi::GROUP_NAME_MAX` bytes).
     pub(crate) fn set_name(&self, new: &[u8], rtnl: &mut Rtnl<'_>) {
         genl_wire::bump_generation(rtnl);
-        let (name, len) = self.name.get_mut(rtnl);
-        let n = new.len().min(name.len());
-        if let (Some(dst), Some(src)) = (name.get_mut(..n), new.get(..n)) {
-            dst.copy_from_slice(src);
-            *len = n;
-        }
+        self.name.write(new, rtnl);
     }
 
     /// Announcements per move.

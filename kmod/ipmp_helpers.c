@@ -475,3 +475,21 @@ void ipmp_dev_put(struct net_device *dev)
 {
 	dev_put(dev);
 }
+
+/* rtnetlink link info: an RTM_NEWLINK for a member whose state in its group
+ * changed (bonding's bond_lower_state_changed()), and for a group whose
+ * reported data changed. */
+void ipmp_member_state_changed(struct net_device *dev, bool link_up, bool tx_enabled)
+{
+	struct netdev_lag_lower_state_info info = {
+		.link_up = link_up,
+		.tx_enabled = tx_enabled,
+	};
+
+	netdev_lower_state_changed(dev, &info);
+}
+
+void ipmp_info_data_changed(struct net_device *dev)
+{
+	call_netdevice_notifiers(NETDEV_CHANGEINFODATA, dev);
+}

@@ -69,6 +69,10 @@ struct list_head *ipmp_upper_list(struct net_device *dev);
 bool ipmp_dev_has_addr6(struct net_device *dev, const struct in6_addr *addr);
 u32 ipmp_now_secs(void);
 
+/* rtnetlink link info */
+void ipmp_member_state_changed(struct net_device *dev, bool link_up, bool tx_enabled);
+void ipmp_info_data_changed(struct net_device *dev);
+
 /* generic netlink */
 void ipmp_genl_family_set_flags(struct genl_family *family);
 struct sk_buff *ipmp_genlmsg_new(void);

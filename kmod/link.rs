@@ -12,14 +12,20 @@
 
 use crate::bindings::{raw, OpsTable};
 use crate::ethtool;
+use crate::genl_family::policy;
+use crate::genl_wire::{Attrs, Writer};
 use crate::group::Group;
+use crate::group_settings::{self, GroupSettings};
 use crate::ipmpdev::{self, IpmpDev};
+use crate::link_info;
 use crate::membership;
 use crate::netdev::{AddrListsLocked, ExtAck, NetDev, ETH_ALEN};
 use crate::rcu::RcuGuard;
 use crate::rtnl::Rtnl;
 use crate::rxfilter;
+use crate::rxhandler;
 use crate::skb::SkBuff;
+use crate::uapi::*;
 use crate::work;
 use crate::xmit;
 use core::ffi::c_int;
@@ -44,13 +50,48 @@ static NETDEV_OPS: OpsTable<raw::net_device_ops> = OpsTable::new(raw::net_device
     ..unsafe { core::mem::zeroed() }
 });
 
+/// IFLA_INFO_DATA of `ip link add|set ... type ipmp`: the settings; what
+/// is only reported is refused.
+static LINK_POLICY: OpsTable<[raw::nla_policy; IFLA_IPMP_MAX as usize + 1]> = OpsTable::new({
+    let mut p = [policy(raw::NLA_UNSPEC, 0); IFLA_IPMP_MAX as usize + 1];
+    p[IFLA_IPMP_GROUP_NAME as usize] = policy(raw::NLA_NUL_STRING, GROUP_NAME_MAX as u16);
+    p[IFLA_IPMP_POLICY as usize] = policy(raw::NLA_U8, 0);
+    p[IFLA_IPMP_ANNOUNCE_COUNT as usize] = policy(raw::NLA_U32, 0);
+    p[IFLA_IPMP_ANNOUNCE_INTERVAL as usize] = policy(raw::NLA_U32, 0);
+    p[IFLA_IPMP_STATE as usize] = policy(raw::NLA_REJECT, 0);
+    p[IFLA_IPMP_MEMBERS as usize] = policy(raw::NLA_REJECT, 0);
+    p[IFLA_IPMP_ACTIVE_MEMBERS as usize] = policy(raw::NLA_REJECT, 0);
+    p
+});
+
+/// IFLA_INFO_SLAVE_DATA of `ip link set net0 type ipmp_slave ...`: the
+/// standby flag; the rest is the kernel's or in.mpathd's.
+static SLAVE_POLICY: OpsTable<[raw::nla_policy; IFLA_IPMP_SLAVE_MAX as usize + 1]> =
+    OpsTable::new({
+        let mut p = [policy(raw::NLA_REJECT, 0); IFLA_IPMP_SLAVE_MAX as usize + 1];
+        p[0] = policy(raw::NLA_UNSPEC, 0);
+        p[IFLA_IPMP_SLAVE_STANDBY as usize] = policy(raw::NLA_U8, 0);
+        p
+    });
+
 static LINK_OPS: OpsTable<raw::rtnl_link_ops> = OpsTable::new(raw::rtnl_link_ops {
     kind: ipmpdev::KIND.as_ptr().cast(),
     priv_size: core::mem::size_of::<Group>(),
     setup: Some(setup),
     validate: Some(validate),
-    // SAFETY: all-zero is the valid default for every other field (no
-    // attributes, NULL callbacks, empty list head filled at registration).
+    maxtype: IFLA_IPMP_MAX as u32,
+    policy: LINK_POLICY.as_ptr().cast_const().cast(),
+    newlink: Some(newlink),
+    changelink: Some(changelink),
+    get_size: Some(get_size),
+    fill_info: Some(fill_info),
+    slave_maxtype: IFLA_IPMP_SLAVE_MAX as u32,
+    slave_policy: SLAVE_POLICY.as_ptr().cast_const().cast(),
+    slave_changelink: Some(slave_changelink),
+    get_slave_size: Some(get_slave_size),
+    fill_slave_info: Some(fill_slave_info),
+    // SAFETY: all-zero is the valid default for every other field (NULL
+    // callbacks, empty list head filled at registration).
     ..unsafe { core::mem::zeroed() }
 });
 
@@ -107,17 +148,23 @@ unsafe extern "C" fn setup(dev: *mut raw::net_device) {
 /// Only rtnetlink calls this, with its parsed attribute table and extack.
 unsafe extern "C" fn validate(
     tb: *mut *mut raw::nlattr,
-    _data: *mut *mut raw::nlattr,
+    data: *mut *mut raw::nlattr,
     extack: *mut raw::netlink_ext_ack,
 ) -> c_int {
     // SAFETY: rtnetlink passes its parsed attribute table (IFLA_MAX + 1
-    // entries, absent ones NULL) and the request's extack or NULL.
-    let (address, mut extack) = unsafe {
+    // entries, absent ones NULL), IFLA_INFO_DATA parsed against
+    // LINK_POLICY (IFLA_IPMP_MAX + 1 entries) or NULL, and the request's
+    // extack or NULL.
+    let (address, data, mut extack) = unsafe {
         (
             *tb.add(raw::IFLA_ADDRESS as usize),
+            Attrs::from_raw(data, IFLA_IPMP_MAX),
             ExtAck::from_raw(extack),
         )
     };
+    if let Err(e) = GroupSettings::parse(&data, &group_settings::LINK, &mut extack) {
+        return e.to_errno();
+    }
     if address.is_null() {
         return 0;
     }
@@ -144,6 +191,157 @@ unsafe extern "C" fn validate(
         return -(raw::EADDRNOTAVAIL as c_int);
     }
     0
+}
+
+/// `rtnl_link_ops::newlink`: `ip link add NAME type ipmp [settings]`.
+/// The settings go in before the device is registered, so that it never
+/// exists without them and a refusal leaves nothing behind.
+///
+/// # Safety
+/// Only rtnetlink calls this, under RTNL, with a device it allocated with
+/// these ops (not yet registered) and `validate`d attributes.
+unsafe extern "C" fn newlink(
+    _src_net: *mut raw::net,
+    dev: *mut raw::net_device,
+    _tb: *mut *mut raw::nlattr,
+    data: *mut *mut raw::nlattr,
+    extack: *mut raw::netlink_ext_ack,
+) -> c_int {
+    // SAFETY: IFLA_INFO_DATA parsed against LINK_POLICY (IFLA_IPMP_MAX + 1
+    // entries) or NULL; the request's extack or NULL; a device allocated
+    // with our ops, so `setup` put a `Group` in its private area.
+    let (data, mut extack, ipmp) = unsafe {
+        (
+            Attrs::from_raw(data, IFLA_IPMP_MAX),
+            ExtAck::from_raw(extack),
+            IpmpDev::from_raw(dev),
+        )
+    };
+    {
+        // SAFETY: rtnl_newlink() holds RTNL; the token is dropped before
+        // registration, whose ndo_init takes its own.
+        let Some(mut rtnl) = (unsafe { Rtnl::enter() }) else {
+            return EBUSY.to_errno();
+        };
+        match GroupSettings::parse(&data, &group_settings::LINK, &mut extack) {
+            Ok(settings) => settings.apply_unregistered(ipmp.group(), &mut rtnl),
+            Err(e) => return e.to_errno(),
+        }
+    }
+    // SAFETY: an allocated, unregistered device, under RTNL; on failure
+    // rtnetlink frees it.
+    unsafe { raw::register_netdevice(dev) }
+}
+
+/// `rtnl_link_ops::changelink`: `ip link set NAME type ipmp [settings]`.
+///
+/// # Safety
+/// Only rtnetlink calls this, under RTNL, on a live ipmp device.
+unsafe extern "C" fn changelink(
+    dev: *mut raw::net_device,
+    _tb: *mut *mut raw::nlattr,
+    data: *mut *mut raw::nlattr,
+    extack: *mut raw::netlink_ext_ack,
+) -> c_int {
+    // SAFETY: IFLA_INFO_DATA parsed against LINK_POLICY or NULL; the
+    // request's extack or NULL.
+    let (data, mut extack) = unsafe {
+        (
+            Attrs::from_raw(data, IFLA_IPMP_MAX),
+            ExtAck::from_raw(extack),
+        )
+    };
+    // SAFETY: our live device, under RTNL (rtnl_setlink/rtnl_newlink).
+    unsafe {
+        with_rtnl(dev, |ipmp, rtnl| {
+            link_info::changelink(ipmp, &data, &mut extack, rtnl)
+        })
+    }
+}
+
+/// `rtnl_link_ops::get_size`: room for `fill_info`.
+extern "C" fn get_size(_dev: *const raw::net_device) -> usize {
+    link_info::INFO_SIZE
+}
+
+/// `rtnl_link_ops::fill_info`: IFLA_INFO_DATA of `ip -d link show`.
+///
+/// # Safety
+/// Only rtnetlink calls this, while filling a message about our live
+/// device (in any RTNL section, the module's own included).
+unsafe extern "C" fn fill_info(skb: *mut raw::sk_buff, dev: *const raw::net_device) -> c_int {
+    // SAFETY: the message skb rtnetlink is filling, ours until we return;
+    // a live device with our ops.
+    let (mut w, ipmp) = unsafe { (Writer::for_skb(skb), IpmpDev::from_raw(dev.cast_mut())) };
+    let rcu = RcuGuard::new();
+    match link_info::fill_info(&mut w, ipmp, &rcu) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `rtnl_link_ops::get_slave_size`: room for `fill_slave_info`.
+extern "C" fn get_slave_size(
+    _dev: *const raw::net_device,
+    _slave: *const raw::net_device,
+) -> usize {
+    link_info::SLAVE_INFO_SIZE
+}
+
+/// `rtnl_link_ops::fill_slave_info`: IFLA_INFO_SLAVE_DATA of a member.
+///
+/// # Safety
+/// Only rtnetlink calls this, while filling a message about a live device
+/// whose master is our live device.
+unsafe extern "C" fn fill_slave_info(
+    skb: *mut raw::sk_buff,
+    _dev: *const raw::net_device,
+    slave: *const raw::net_device,
+) -> c_int {
+    // SAFETY: the message skb rtnetlink is filling, ours until we return;
+    // a live device.
+    let (mut w, slave) = unsafe { (Writer::for_skb(skb), NetDev::from_raw(slave.cast_mut())) };
+    let rcu = RcuGuard::new();
+    // A device of our group not (or no longer) attached: nothing to say.
+    let Some(member) = rxhandler::member_of_rcu(slave, &rcu) else {
+        return 0;
+    };
+    let table = member.group().group().table(&rcu);
+    match link_info::fill_slave_info(&mut w, member, table) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `rtnl_link_ops::slave_changelink`: `ip link set net0 type ipmp_slave
+/// standby on`.
+///
+/// # Safety
+/// Only rtnetlink calls this, under RTNL, with our live device and a live
+/// device whose master it is.
+unsafe extern "C" fn slave_changelink(
+    dev: *mut raw::net_device,
+    slave: *mut raw::net_device,
+    _tb: *mut *mut raw::nlattr,
+    data: *mut *mut raw::nlattr,
+    extack: *mut raw::netlink_ext_ack,
+) -> c_int {
+    // SAFETY: IFLA_INFO_SLAVE_DATA parsed against SLAVE_POLICY
+    // (IFLA_IPMP_SLAVE_MAX + 1 entries) or NULL; the request's extack or
+    // NULL; a live device (RTNL held).
+    let (data, mut extack, slave) = unsafe {
+        (
+            Attrs::from_raw(data, IFLA_IPMP_SLAVE_MAX),
+            ExtAck::from_raw(extack),
+            NetDev::from_raw(slave),
+        )
+    };
+    // SAFETY: our live device, under RTNL (rtnl_setlink/rtnl_newlink).
+    unsafe {
+        with_rtnl(dev, |_ipmp, rtnl| {
+            link_info::slave_changelink(slave, &data, &mut extack, rtnl)
+        })
+    }
 }
 
 /// Runs `f` with the ipmp device and an RTNL token, turning its result

@@ -268,13 +268,22 @@ pub(crate) fn refresh_active_set(
     Ok(())
 }
 
-/// Sends a MEMBER_CHANGED event for each member id set in `ids`.
+/// Tells listeners about each member id set in `ids`: a MEMBER_CHANGED
+/// event of the family, and an RTM_NEWLINK of the member (its
+/// IFLA_INFO_SLAVE_DATA) and of the group (its state and active count),
+/// as bonding does for its slaves, so that `ip monitor link`, NetworkManager
+/// and networkd see failovers.
 fn notify_changed(ipmp: &IpmpDev, ids: u32, rtnl: &Rtnl<'_>) {
     let Some(table) = ipmp.group().members_rtnl(rtnl) else {
         return;
     };
     for m in table.iter().filter(|m| ids & (1 << m.id()) != 0) {
         genl_msgs::notify_member(m, uapi::EVENT_MEMBER_CHANGED, rtnl);
+        m.dev()
+            .notify_lower_state(m.dev().is_usable(), table.is_active(m.id()), rtnl);
+    }
+    if ids != 0 {
+        ipmp.netdev().notify_info_data(rtnl);
     }
 }
 

@@ -418,6 +418,23 @@ impl NetDev {
         unsafe { raw::__netdev_notify_peers(self.as_raw()) };
     }
 
+    /// Announces a change of this lower device's state under its master
+    /// (NETDEV_CHANGELOWERSTATE): rtnetlink sends an RTM_NEWLINK with its
+    /// IFLA_INFO_SLAVE_DATA (`ip monitor link`), and LAG-aware listeners
+    /// learn whether it is up and transmitting.
+    pub(crate) fn notify_lower_state(&self, link_up: bool, tx_enabled: bool, _rtnl: &Rtnl<'_>) {
+        // SAFETY: live device, RTNL held as netdev_lower_state_changed()
+        // requires.
+        unsafe { raw::ipmp_member_state_changed(self.as_raw(), link_up, tx_enabled) };
+    }
+
+    /// Announces a change of the device's IFLA_INFO_DATA
+    /// (NETDEV_CHANGEINFODATA): rtnetlink sends an RTM_NEWLINK.
+    pub(crate) fn notify_info_data(&self, _rtnl: &Rtnl<'_>) {
+        // SAFETY: live device, RTNL held as the notifier chain requires.
+        unsafe { raw::ipmp_info_data_changed(self.as_raw()) };
+    }
+
     /// The device's received and transmitted packet counters
     /// (`dev_get_stats()`).
     pub(crate) fn packet_counts(&self) -> (u64, u64) {

@@ -99,14 +99,6 @@ impl<T> RtnlCell<T> {
         Self(UnsafeCell::new(value))
     }
 
-    /// Shared access.
-    pub(crate) fn get<'a>(&'a self, _rtnl: &'a Rtnl<'_>) -> &'a T {
-        // SAFETY: RTNL is held (the token's invariant) so no other thread
-        // writes the cell, and writers on this thread need the token
-        // mutably, which the shared borrow here excludes.
-        unsafe { &*self.0.get() }
-    }
-
     /// Mutable access; the exclusive borrow of the unique token rules out
     /// any other access for as long as the reference lives.
     pub(crate) fn get_mut<'a>(&'a self, _rtnl: &'a mut Rtnl<'_>) -> &'a mut T {

@@ -171,3 +171,51 @@ pub const ANNOUNCE_INTERVAL_DEFAULT: u32 = 500;
 pub const ANNOUNCE_COUNT_MAX: u32 = 100;
 /// Longest interval between announcements, in milliseconds.
 pub const ANNOUNCE_INTERVAL_MAX: u32 = 60_000;
+
+// ---------------------------------------------------------------------------
+// rtnetlink link info: `ip -d link show`, `ip link add/set ... type ipmp`
+// ---------------------------------------------------------------------------
+//
+// IFLA_INFO_DATA of an ipmp device (`IFLA_IPMP_*`) and IFLA_INFO_SLAVE_DATA
+// of its members (`IFLA_IPMP_SLAVE_*`). Settable: the group's name, policy
+// and announcements (newlink and changelink), a member's standby flag
+// (slave_changelink); the rest is reported only and refused on input.
+// A change of a member's state is announced with an RTM_NEWLINK of the
+// member (NETDEV_CHANGELOWERSTATE, as bonding does) and of the group
+// (NETDEV_CHANGEINFODATA).
+
+/// The group name, string of at most `GROUP_NAME_MAX` bytes.
+pub const IFLA_IPMP_GROUP_NAME: u16 = 1;
+/// `POLICY_*`, u8.
+pub const IFLA_IPMP_POLICY: u16 = 2;
+/// Announcements of a moved data address, u32.
+pub const IFLA_IPMP_ANNOUNCE_COUNT: u16 = 3;
+/// Milliseconds between announcements, u32.
+pub const IFLA_IPMP_ANNOUNCE_INTERVAL: u16 = 4;
+/// `GROUP_STATE_*`, u8 (reported only).
+pub const IFLA_IPMP_STATE: u16 = 5;
+/// Members, u32 (reported only).
+pub const IFLA_IPMP_MEMBERS: u16 = 6;
+/// Members carrying data traffic, u32 (reported only).
+pub const IFLA_IPMP_ACTIVE_MEMBERS: u16 = 7;
+/// Highest group attribute.
+pub const IFLA_IPMP_MAX: u16 = 7;
+
+/// 1 if the member is a standby, u8 (settable).
+pub const IFLA_IPMP_SLAVE_STANDBY: u16 = 1;
+/// 1 if the member is kept from carrying data traffic, u8.
+pub const IFLA_IPMP_SLAVE_INACTIVE: u16 = 2;
+/// 1 if failure detection declared the member failed, u8.
+pub const IFLA_IPMP_SLAVE_FAILED: u16 = 3;
+/// 1 if the administrator took the member offline, u8.
+pub const IFLA_IPMP_SLAVE_OFFLINE: u16 = 4;
+/// 1 if the member carries data traffic, u8.
+pub const IFLA_IPMP_SLAVE_ACTIVE: u16 = 5;
+/// `NOMINEE_*` roles the member holds, u32.
+pub const IFLA_IPMP_SLAVE_NOMINEE: u16 = 6;
+/// Data addresses of the group bound to the member, u32.
+pub const IFLA_IPMP_SLAVE_ADDRESSES: u16 = 7;
+/// 1 if the member is up with carrier, u8.
+pub const IFLA_IPMP_SLAVE_LINK: u16 = 8;
+/// Highest member attribute.
+pub const IFLA_IPMP_SLAVE_MAX: u16 = 8;

@@ -9,7 +9,10 @@ family, against the module's own source and the kernel's tooling:
   the multicast group and every enum and flag value match kmod/uapi.rs;
 - every attribute's type matches what the module writes (the writer calls
   of kmod/genl_msgs.rs) and what its input policy accepts
-  (kmod/genl_family.rs).
+  (kmod/genl_family.rs);
+- the iproute2 plugin (tools/iproute2/link_ipmp.c) numbers the rtnetlink
+  attributes (IFLA_IPMP_*, IFLA_IPMP_SLAVE_*) and uses the limits and
+  nominee bits as kmod/uapi.rs does.
 
 Usage: tests/netlink/check-spec.py KERNEL_SOURCE_DIR
 """
@@ -136,9 +139,32 @@ def main():
             v = (1 << i) if d["type"] == "flags" else d.get("value-start", 0) + i
             check(c.get(prefix + const_name(e["name"])) == v, f"{d['name']} {e['name']} = {v}")
 
+    check_plugin(c)
+
     if failures:
         sys.exit(f"{len(failures)} failure(s)")
-    print("the spec matches the module")
+    print("the spec and the iproute2 plugin match the module")
+
+
+def check_plugin(c):
+    """The C enums and defines of the iproute2 plugin against kmod/uapi.rs."""
+    text = (ROOT / "tools/iproute2/link_ipmp.c").read_text()
+    for prefix in ("IFLA_IPMP_", "IFLA_IPMP_SLAVE_"):
+        body = re.search(r"enum \{\s*(" + prefix + r"UNSPEC,[^}]*)\}", text)
+        check(body is not None, f"plugin: an enum of {prefix}*")
+        names = [n.strip() for n in body.group(1).split(",") if n.strip()]
+        plugin = {n: i for i, n in enumerate(names) if not n.startswith("__")}
+        plugin[prefix + "MAX"] = len(names) - 2
+        module = {k: v for k, v in c.items()
+                  if k.startswith(prefix) and (prefix == "IFLA_IPMP_SLAVE_" or not k.startswith("IFLA_IPMP_SLAVE_"))}
+        plugin.pop(prefix + "UNSPEC")
+        check(plugin == module, f"plugin: {prefix}* numbered as the module ({len(module)} names)")
+    for name in ("GROUP_NAME_MAX", "ANNOUNCE_COUNT_MAX", "ANNOUNCE_INTERVAL_MAX"):
+        m = re.search(r"#define " + name + r" (\d+)", text)
+        check(m is not None and int(m.group(1)) == c[name], f"plugin: {name} = {c[name]}")
+    for name in ("NOMINEE_V4_MULTICAST", "NOMINEE_V4_BROADCAST", "NOMINEE_V6_MULTICAST"):
+        m = re.search(r"#define " + name + r" \(1u << (\d+)\)", text)
+        check(m is not None and 1 << int(m.group(1)) == c[name], f"plugin: {name} = {c[name]}")
 
 
 main()

@@ -248,7 +248,8 @@ fn select_scenarios(root: &Path, wanted: &[String]) -> Result<Vec<String>, Strin
         .collect()
 }
 
-/// Builds the userspace programs the guest runs (from target/debug).
+/// Builds the userspace programs the guest runs (from target/debug) and
+/// the iproute2 plugin.
 fn build_tools(root: &Path) -> Result<(), String> {
     let status = Command::new("cargo")
         .args(["build", "-q", "--bins"])
@@ -257,6 +258,16 @@ fn build_tools(root: &Path) -> Result<(), String> {
         .map_err(|e| format!("cargo: {e}"))?;
     if !status.success() {
         return Err("building the userspace programs failed".into());
+    }
+    // The iproute2 plugin (`ip link ... type ipmp`), loaded through
+    // IP_LIB_DIR by the scenarios that use it.
+    let status = Command::new("make")
+        .args(["-s", "-C", "tools/iproute2"])
+        .current_dir(root)
+        .status()
+        .map_err(|e| format!("make: {e}"))?;
+    if !status.success() {
+        return Err("building the iproute2 plugin (tools/iproute2) failed".into());
     }
     // The daemon's installed name has a dot, which Cargo refuses.
     let link = root.join("target/debug/in.mpathd");
