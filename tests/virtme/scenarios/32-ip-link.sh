@@ -100,10 +100,16 @@ kt=$(flag_time net0 4 on "$t0")
 [ -n "$kt" ] || fail "no kernel event for net0's failure"
 mt=$(awk '/net0.*ipmp_slave.*failed on/ { print $1; exit }' /tmp/monitor)
 gt=$(awk '/itops0.*ipmp group_name web.*state degraded/ { print $1; exit }' /tmp/monitor)
+# Both messages leave the kernel in the same call as the family's event;
+# what is measured is when each listener read its copy. On the debug
+# kernel (lockdep, KASAN: about 10x slower under emulation) the listeners
+# are slower alike, and the bound is 10x too.
+limit=100
+[ -e /proc/lockdep ] && limit=1000
 for pair in "member:$mt" "group:$gt"; do
     d=$(ms_between "$kt" "${pair#*:}")
     d=${d#-}
-    (( d <= 100 )) || fail "ip monitor saw the ${pair%%:*} ${d} ms from the kernel's event (more than 100)"
+    (( d <= limit )) || fail "ip monitor saw the ${pair%%:*} ${d} ms from the kernel's event (more than $limit)"
     ok "ip monitor link: the ${pair%%:*}'s RTM_NEWLINK ${d} ms from the kernel's event"
 done
 grep 'net0.*ipmp_slave.*failed on' /tmp/monitor | head -1
@@ -112,3 +118,14 @@ repaired_after_failure() {
     awk '/net0.*ipmp_slave.*failed on/ { f = 1 } f && /net0.*ipmp_slave.*active on.*failed off/ { r = 1 } END { exit !r }' /tmp/monitor
 }
 wait_for 10 "ip monitor shows net0 repaired after its failure" repaired_after_failure
+
+# in.mpathd reads the kernel again on link notifications and pushes member
+# state: a quiet group under it must stay quiet (no feedback loop).
+mpathd_start
+wait_for 10 "in.mpathd manages itops0" output_is 1 bash -c "ipmpadm -j show itops0 | jq -r '.[0].group.policy'"
+sleep 2
+ip -o monitor link > /tmp/monitor-quiet 2>&1 &
+quiet=$!
+sleep 3
+kill "$quiet"
+expect_eq "$(wc -l < /tmp/monitor-quiet)" 0 "a quiet group under in.mpathd: no RTM_NEWLINK in 3 s"
