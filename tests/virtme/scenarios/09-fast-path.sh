@@ -32,7 +32,7 @@ esac
 
 # --- 64 connections: spread and sticky; then net1 is lost ----------------
 ip netns exec peer python3 ../tcpflows.py serve 5001 &
-sleep 1
+wait_for 10 "the peer's server listening on 5001" listening peer 5001
 capture() {  # capture PHASE: SYN-or-data packets to the server, per member port
     local n
     for n in net0 net1 net2; do
