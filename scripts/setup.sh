@@ -18,6 +18,8 @@ APT_PACKAGES=(
     bridge-utils libteam-utils socat ndisc6 jq bpftool
     # the kernel's YNL CLI and spec check (docs/netlink/ipmp.yaml)
     python3-yaml python3-jsonschema
+    # the iproute2 plugin (tools/iproute2)
+    gcc
     # parsing ipmpstat --prometheus (the metrics scenario)
     python3-prometheus-client
     # in.mpathd's source address rotation programs (clang -target bpf)
