@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # All tests: installs what is missing, then
-#   1. userspace: cargo fmt --check, clippy -D warnings, cargo test, and
-#      20 s of cargo-fuzz on each target (scripts/fuzz; FUZZ_SECONDS);
+#   1. userspace: cargo fmt --check, clippy -D warnings, cargo test, the
+#      JSON Schemas' self-test (tests/json), and 20 s of cargo-fuzz on
+#      each target (scripts/fuzz; FUZZ_SECONDS);
 #   2. kernel module: builds against the test kernel, with no warning;
 #      packaging checks (tests/packaging.sh); the YNL spec of the
 #      generic netlink family against the module (tests/netlink);
@@ -67,6 +68,8 @@ cargo clippy -q --all-targets -- -D warnings
 log "cargo test"
 cargo test -q --workspace
 cargo clippy -q --manifest-path fuzz/Cargo.toml -- -D warnings
+log "the JSON Schemas of docs/json and their examples (tests/json/check-schemas.py)"
+/usr/bin/python3 tests/json/check-schemas.py
 stage "cargo-fuzz"
 "$REPO_ROOT/scripts/fuzz" "${FUZZ_SECONDS:-20}"
 

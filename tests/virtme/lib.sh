@@ -227,7 +227,7 @@ three_members_lan() {
 
 # member_field IF FIELD: a field of the member's kernel state (ipmpadm -j).
 member_field() {
-    ipmpadm -j show | jq -r --arg m "$1" '.[].members[] | select(.ifname == $m) | .'"$2"
+    ipmpadm -j show | jq -r --arg m "$1" '.[].members[] | select(.interface == $m) | .'"$2"
 }
 
 # active_of IF: "yes" or "no".
@@ -237,17 +237,14 @@ active_of() {
 
 # roles_of IF: nominee roles as ipmpstat flags (m b M), e.g. "mbM" or "-".
 roles_of() {
-    local n out=""
-    n=$(member_field "$1" nominee)
-    (( n & 1 )) && out+=m
-    (( n & 2 )) && out+=b
-    (( n & 4 )) && out+=M
-    echo "${out:--}"
+    member_field "$1" '[(.nominee | index("v4-multicast") // empty | "m"),
+        (.nominee | index("v4-broadcast") // empty | "b"),
+        (.nominee | index("v6-multicast") // empty | "M")] | join("") | if . == "" then "-" else . end'
 }
 
 # active_set GROUP: the active members, space-separated, in join order.
 active_set() {
-    ipmpadm -j show "$1" | jq -r '[.[0].members[] | select(.active) | .ifname] | join(" ")'
+    ipmpadm -j show "$1" | jq -r '[.[0].members[] | select(.active) | .interface] | join(" ")'
 }
 
 # --- in.mpathd -----------------------------------------------------------------
@@ -343,11 +340,8 @@ gview_is() { [ "$(gview "$1")" = "$2" ]; }
 # kflags IF: the member's kernel flags as letters, like the unit tests:
 # i (inactive) s (standby) F (failed) O (offline), '-' where unset.
 kflags() {
-    local f
-    f=$(member_field "$1" flags)
-    printf '%s%s%s%s\n' \
-        "$( (( f & 2 )) && echo i || echo -)" "$( (( f & 1 )) && echo s || echo -)" \
-        "$( (( f & 4 )) && echo F || echo -)" "$( (( f & 8 )) && echo O || echo -)"
+    member_field "$1" '[if .inactive then "i" else "-" end, if .standby then "s" else "-" end,
+        if .failed then "F" else "-" end, if .offline then "O" else "-" end] | join("")'
 }
 
 # wait_for SECONDS DESCRIPTION CMD...: polls CMD every 0.1 s until it
@@ -437,16 +431,16 @@ events_recorded() {  # events_recorded SINCE WHAT: at least one event since
 }
 events_after() { (( $(events_since "$1") > 0 )); }
 
-# flag_time IF BIT on|off SINCE: arrival time of the first event after
-# SINCE showing IF with flag BIT (1 standby, 2 inactive, 4 failed,
-# 8 offline) set (on) or clear (off); nothing if there is none.
+# flag_time IF FLAG on|off SINCE: arrival time of the first event after
+# SINCE showing IF with FLAG (standby, inactive, failed, offline) set (on)
+# or clear (off); nothing if there is none.
 flag_time() {
     local want=false ts json
     [ "$3" = on ] && want=true
     while read -r ts json; do
         [ "$(echo "$ts > $4" | bc)" = 1 ] || continue
-        if jq -e --arg m "$1" --argjson b "$2" --argjson w "$want" \
-            '.member.ifname == $m and ((((.member.flags / $b) | floor) % 2 == 1) == $w)' \
+        if jq -e --arg m "$1" --arg f "$2" --argjson w "$want" \
+            '.member.interface == $m and .member[$f] == $w' \
             <<<"$json" >/dev/null; then
             echo "$ts"
             return 0
@@ -457,11 +451,10 @@ flag_time() {
 # carrier_time IF up|down SINCE: arrival time of the first event after
 # SINCE showing IF's carrier up or down; nothing if there is none.
 carrier_time() {
-    local want=false ts json
-    [ "$2" = up ] && want=true
+    local ts json
     while read -r ts json; do
         [ "$(echo "$ts > $3" | bc)" = 1 ] || continue
-        if jq -e --arg m "$1" --argjson w "$want" '.member.ifname == $m and .member.carrier == $w' \
+        if jq -e --arg m "$1" --arg w "$2" '.member.interface == $m and .member.link == $w' \
             <<<"$json" >/dev/null; then
             echo "$ts"
             return 0

@@ -104,7 +104,7 @@ pub(crate) fn kernel_err<P>(err: &neli::err::Nlmsgerr<P>) -> Error {
 }
 
 /// A group as the kernel reports it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GroupInfo {
     /// Interface index of the group device.
     pub ifindex: u32,
@@ -125,7 +125,7 @@ pub struct GroupInfo {
 }
 
 /// A member as the kernel reports it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MemberInfo {
     /// Interface index of the member.
     pub ifindex: u32,
@@ -150,7 +150,7 @@ pub struct MemberInfo {
 }
 
 /// A data address and the member it is bound to.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BindingInfo {
     /// Interface index of the group.
     pub group_ifindex: u32,
@@ -158,6 +158,64 @@ pub struct BindingInfo {
     pub address: std::net::IpAddr,
     /// Interface index of its member; `None` while unbound.
     pub member_ifindex: Option<u32>,
+}
+
+// The words every tool prints for the kernel's numbers: ipmpstat's STATE
+// words, and the names of the YNL spec (docs/netlink/ipmp.yaml) and the
+// iproute2 plugin for policies and nominee roles.
+
+impl GroupInfo {
+    /// `ok`, `degraded` or `failed` (ipmpstat -g STATE).
+    pub fn state_word(&self) -> &'static str {
+        match self.state {
+            GROUP_STATE_OK => "ok",
+            GROUP_STATE_DEGRADED => "degraded",
+            _ => "failed",
+        }
+    }
+
+    /// `kernel` or `daemon`: who applies the standby rule.
+    pub fn policy_word(&self) -> &'static str {
+        if self.policy == POLICY_DAEMON {
+            "daemon"
+        } else {
+            "kernel"
+        }
+    }
+}
+
+/// The nominee roles, as (bit, word), in ipmpstat's flag order (m, b, M).
+pub const NOMINEE_WORDS: [(u32, &str); 3] = [
+    (NOMINEE_V4_MULTICAST, "v4-multicast"),
+    (NOMINEE_V4_BROADCAST, "v4-broadcast"),
+    (NOMINEE_V6_MULTICAST, "v6-multicast"),
+];
+
+impl MemberInfo {
+    /// Whether `MEMBER_F_*` bit `flag` is set.
+    pub fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// `offline`, `failed` or `ok` (ipmpstat -i STATE: offline wins).
+    pub fn state_word(&self) -> &'static str {
+        if self.has(MEMBER_F_OFFLINE) {
+            "offline"
+        } else if self.has(MEMBER_F_FAILED) {
+            "failed"
+        } else {
+            "ok"
+        }
+    }
+
+    /// The nominee roles it holds, as words.
+    pub fn nominee_words(&self) -> Vec<&'static str> {
+        NOMINEE_WORDS
+            .iter()
+            .filter(|(bit, _)| self.nominee & bit != 0)
+            .map(|(_, word)| *word)
+            .collect()
+    }
 }
 
 /// A kernel event.

@@ -19,16 +19,16 @@ monitor=$!
 sleep 0.5
 
 expect_eq "$(active_set itops0)" "net0 net1" "no daemon: primaries active, standby waits"
-expect_eq "$(member_field net2 flags)" 1 "net2 flags (standby)"
+expect_eq "$(kflags net2)" "-s--" "net2 flags (standby)"
 expect_eq "$(roles_of net0)" mbM "net0, first member, holds every nominee role"
-expect_eq "$(ipmpadm -j show | jq -r '.[0].group.state')" 0 "group state ok"
+expect_eq "$(ipmpadm -j show | jq -r '.[0].state')" ok "group state ok"
 
 # Carrier lost at the switch: out of the active set at once.
 ip link set sw-net0 down
 expect_eq "$(active_set itops0)" "net1" "net0 lost carrier"
-expect_eq "$(member_field net0 carrier)" false "net0 carrier"
+expect_eq "$(member_field net0 link)" down "net0 link (carrier)"
 expect_eq "$(roles_of net1)" mbM "nominee roles moved to net1"
-expect_eq "$(ipmpadm -j show | jq -r '.[0].group.state')" 1 "group state degraded"
+expect_eq "$(ipmpadm -j show | jq -r '.[0].state')" degraded "group state degraded"
 ip link set sw-net1 down
 expect_eq "$(active_set itops0)" "net2" "both primaries lost: standby steps in"
 ip link set sw-net0 up
@@ -45,7 +45,7 @@ expect_eq "$(active_set itops0)" "net0" "net1 marked failed"
 expect_eq "$(roles_of net0)" mbM "roles move off a failed member"
 ipmpadm set-member net1 --failed off --offline on
 expect_eq "$(active_set itops0)" "net0" "net1 offline"
-expect_eq "$(member_field net1 flags)" 8 "net1 flags (offline only)"
+expect_eq "$(kflags net1)" "---O" "net1 flags (offline only)"
 ipmpadm set-member net1 --offline off
 ipmpadm set-member net0 --inactive on
 expect_eq "$(active_set itops0)" "net1" "net0 inactive"
@@ -57,7 +57,7 @@ expect_eq "$(carrier_of itops0)" 1 "itops0 keeps carrier through the standby"
 ipmpadm set-member net2 --failed on
 expect_eq "$(active_set itops0)" "" "every member failed"
 expect_eq "$(carrier_of itops0)" 0 "itops0 loses carrier with no active member"
-expect_eq "$(ipmpadm -j show | jq -r '.[0].group.state')" 2 "group state failed"
+expect_eq "$(ipmpadm -j show | jq -r '.[0].state')" failed "group state failed"
 ipmpadm set-member net0 --failed off
 ipmpadm set-member net1 --failed off
 ipmpadm set-member net2 --failed off
@@ -71,7 +71,7 @@ expect_eq "$(active_set itops0)" "net0 net1" "daemon made net2 inactive"
 
 # Group settings.
 ipmpadm set-group itops0 --name production --announce-count 5 --announce-interval 250
-expect_eq "$(ipmpadm -j show | jq -r '.[0].group | "\(.name) \(.announce_count) \(.announce_interval_ms)"')" \
+expect_eq "$(ipmpadm -j show | jq -r '.[0] | "\(.groupname) \(.announce_count) \(.announce_interval_ms)"')" \
     "production 5 250" "group name and announcement settings"
 
 # Refusals, with the kernel's message.
@@ -85,7 +85,7 @@ expect_eq "$(setpriv --reuid=65534 --regid=65534 --clear-groups ipmpadm -j show 
     "an unprivileged user can read"
 expect_fail "Operation not permitted" \
     setpriv --reuid=65534 --regid=65534 --clear-groups ipmpadm set-member net0 --failed on
-expect_eq "$(member_field net0 flags)" 0 "net0 flags unchanged by the refused request"
+expect_eq "$(kflags net0)" "----" "net0 flags unchanged by the refused request"
 # Containers: root of a user namespace that owns its network namespace
 # manages the groups there and sees no other; a user namespace alone (in
 # the host's network namespace) grants nothing.
@@ -94,7 +94,7 @@ nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
     sysctl -qw kernel.unprivileged_userns_clone=1
 expect_fail "Operation not permitted" nobody unshare -Ur ipmpadm set-member net0 --failed on
 expect_fail "Operation not permitted" nobody unshare -Ur ipmpadm set-group itops0 --announce-count 7
-expect_eq "$(member_field net0 flags)" 0 "net0 flags unchanged by a user namespace's root"
+expect_eq "$(kflags net0)" "----" "net0 flags unchanged by a user namespace's root"
 container=$(nobody unshare -Urn sh -c '
     ip link add c0 type veth peer name c1 &&
     ip link add itops9 type ipmp &&
@@ -102,10 +102,10 @@ container=$(nobody unshare -Urn sh -c '
     ipmpadm set-group itops9 --announce-count 7 &&
     ipmpadm set-member c0 --failed on &&
     ipmpadm -j show') || fail "root of a container could not manage its own group"
-expect_eq "$(jq -r '[.[].group.ifname] | join(" ")' <<<"$container")" itops9 "the container sees its own group only"
-expect_eq "$(jq -r '.[0].group.announce_count' <<<"$container")" 7 "the container's group setting"
-expect_eq "$(jq -r '.[0].members[0].flags' <<<"$container")" 4 "the container's member marked failed"
-expect_eq "$(ipmpadm -j show | jq -r '[.[].group.ifname] | join(" ")')" itops0 "the host sees its own group only"
+expect_eq "$(jq -r '[.[].group] | join(" ")' <<<"$container")" itops9 "the container sees its own group only"
+expect_eq "$(jq -r '.[0].announce_count' <<<"$container")" 7 "the container's group setting"
+expect_eq "$(jq -r '.[0].members[0] | "\(.failed) \(.state)"' <<<"$container")" "true failed" "the container's member marked failed"
+expect_eq "$(ipmpadm -j show | jq -r '[.[].group] | join(" ")')" itops0 "the host sees its own group only"
 
 # Events were sent for what changed, also for a member leaving.
 ip link set net2 nomaster

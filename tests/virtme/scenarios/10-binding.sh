@@ -22,17 +22,17 @@ ip addr add 2001:db8::11/64 dev itops0 nodad
 sleep 1
 
 bound_to() {  # bound_to ADDR: the member ADDR is bound to
-    ipmpadm -j show | jq -r --arg a "$1" '.[].members[] | select(.addresses | index($a)) | .ifname'
+    ipmpadm -j show | jq -r --arg a "$1" '.[].members[] | select(.addresses | index($a)) | .interface'
 }
 count_on() {  # count_on IF: IPv4 addresses bound to IF
-    ipmpadm -j show | jq --arg m "$1" '[.[].members[] | select(.ifname == $m) | .addresses[] | select(test("\\."))] | length'
+    ipmpadm -j show | jq --arg m "$1" '[.[].members[] | select(.interface == $m) | .addresses[] | select(test("\\."))] | length'
 }
 for n in net0 net1 net2; do
     expect_eq "$(count_on $n)" 2 "IPv4 data addresses bound to $n"
 done
 
 # The binding dump agrees with the member objects.
-expect_eq "$(ipmpadm -j show | jq -r --arg a 192.0.2.13 '.[0] as $g | $g.bindings[] | select(.address == $a) | .member_ifindex as $i | $g.members[] | select(.ifindex == $i) | .ifname')" \
+expect_eq "$(ipmpadm -j show | jq -r --arg a 192.0.2.13 '.[0].addresses[] | select(.address == $a) | .inbound')" \
     "$(bound_to 192.0.2.13)" "binding dump of 192.0.2.13"
 expect_ge "$(member_field net0 tx_packets)" 1 "per-member packet counters"
 
@@ -53,7 +53,7 @@ expect_eq "$(ip -n peer -j neigh show 2001:db8::11 | jq -r '.[0].lladdr')" "$(ma
 # member: gratuitous ARP for IPv4, unsolicited neighbour advertisement
 # (the S flag clear) for IPv6.
 victim=$(bound_to 2001:db8::11)
-held=$(ipmpadm -j show | jq -r --arg m "$victim" '.[].members[] | select(.ifname == $m) | .addresses[]')
+held=$(ipmpadm -j show | jq -r --arg m "$victim" '.[].members[] | select(.interface == $m) | .addresses[]')
 expect_ge "$(wc -l <<<"$held")" 2 "addresses held by $victim"
 ip netns exec peer tcpdump -l -n -e -i eth0 \
     '(arp and arp[6:2] = 1 and arp[14:4] = arp[24:4]) or (icmp6 and ip6[40] = 136 and ip6[44] & 0x40 = 0)' \
@@ -99,7 +99,7 @@ done
 # No active member: unbound, no carrier; back: bound again.
 for n in net0 net1 net2; do ipmpadm set-member "$n" --failed on; done
 expect_eq "$(ipmpadm -j show | jq '[.[].members[].addresses[]] | length')" 0 "nothing bound with no active member"
-expect_eq "$(ipmpadm -j show | jq '[.[].bindings[] | select(.member_ifindex == null)] | length')" 8 \
+expect_eq "$(ipmpadm -j show | jq '[.[].addresses[] | select(.inbound == null)] | length')" 8 \
     "the binding dump lists all 8 addresses (6 IPv4, 2 IPv6) as unbound"
 expect_eq "$(carrier_of itops0)" 0 "itops0 without carrier"
 for n in net0 net1 net2; do ipmpadm set-member "$n" --failed off; done

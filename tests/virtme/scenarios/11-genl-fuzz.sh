@@ -12,11 +12,11 @@ group itops0 net0 net1
 ip addr add 192.0.2.1/24 dev itops0
 
 count=$(campaign 30000 100000)
-before=$(ipmpadm -j show | jq -c '[.[] | {group: .group.name, policy: .group.policy, members: [.members[] | {ifname, flags}]}]')
+before=$(ipmpadm -j show | jq -c '[.[] | {groupname, policy, members: [.members[] | {interface, standby, inactive, failed, offline}]}]')
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups genl-fuzz "$count" 7)
 echo "unprivileged: $out"
 case $out in "sent $count, errors "*", acks "*) ;; *) fail "fuzzer: $out" ;; esac
-expect_eq "$(ipmpadm -j show | jq -c '[.[] | {group: .group.name, policy: .group.policy, members: [.members[] | {ifname, flags}]}]')" \
+expect_eq "$(ipmpadm -j show | jq -c '[.[] | {groupname, policy, members: [.members[] | {interface, standby, inactive, failed, offline}]}]')" \
     "$before" "an unprivileged sender changed nothing"
 
 out=$(genl-fuzz "$count" 1)

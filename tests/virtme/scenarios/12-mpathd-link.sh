@@ -19,7 +19,7 @@ events_start
 MPATHD_CONF=/tmp/mpathd.conf
 echo "FAILURE_DETECTION_TIME=5000" > "$MPATHD_CONF"
 mpathd_start -f "$MPATHD_CONF"
-policy_is_daemon() { [ "$(ipmpadm -j show itops0 | jq -r '.[0].group.policy')" = 1 ]; }
+policy_is_daemon() { [ "$(ipmpadm -j show itops0 | jq -r '.[0].policy')" = daemon ]; }
 wait_for 5 "the daemon takes the group over" policy_is_daemon
 wait_for 5 "net2 is marked inactive" has_flag net2 i
 expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "---- ---- is--" "kernel flags (Figure 1)"
@@ -41,7 +41,7 @@ sw link set sw-net0 down
 wait_for 5 "net0 failed" has_flag net0 F
 wait_for 5 "the standby net2 took over" lacks_flag net2 i
 down=$(carrier_time net0 down "$t0")
-at_once "standby activated after net0's carrier loss" "$down" "$(flag_time net2 2 off "$t0")"
+at_once "standby activated after net0's carrier loss" "$down" "$(flag_time net2 inactive off "$t0")"
 expect_eq "$(active_set itops0)" "net1 net2" "active set after the failure"
 expect_eq "$(mview net0 link) $(mview net0 state)" "down failed" "daemon's view of net0"
 expect_eq "$(gview state)" degraded "group state"
@@ -53,7 +53,7 @@ t0=$EPOCHREALTIME
 sw link set sw-net0 up
 wait_for 5 "net0 repaired" lacks_flag net0 F
 at_once "net0 repaired after its carrier returned (no test address: no probes)" \
-    "$(carrier_time net0 up "$t0")" "$(flag_time net0 4 off "$t0")"
+    "$(carrier_time net0 up "$t0")" "$(flag_time net0 failed off "$t0")"
 wait_for 5 "net2 back to standby" has_flag net2 i
 expect_eq "$(active_set itops0)" "net0 net1" "active set after the repair"
 expect_eq "$(gview state)" ok "group state"

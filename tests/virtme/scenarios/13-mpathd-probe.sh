@@ -20,7 +20,7 @@ measure() {
     blackhole sw-net0 on
     t0=$BLACKHOLE_AT
     wait_for $(( fdt * 3 / 1000 + 2 )) "net0 failed by probes (FDT $fdt ms)" has_flag net0 F
-    t1=$(flag_time net0 4 on "$t0")
+    t1=$(flag_time net0 failed on "$t0")
     ms=$(ms_between "$t0" "$t1")
     echo "FDT $fdt ms: failure detected after $ms ms"
     [ "$ms" -le $(( fdt * 110 / 100 )) ] || fail "detection took $ms ms, more than FDT + 10 %"
@@ -32,7 +32,7 @@ measure() {
     blackhole sw-net0 off
     t0=$BLACKHOLE_AT
     wait_for $(( fdt * 4 / 1000 + 2 )) "net0 repaired (FDT $fdt ms)" lacks_flag net0 F
-    t1=$(flag_time net0 4 off "$t0")
+    t1=$(flag_time net0 failed off "$t0")
     ms=$(ms_between "$t0" "$t1")
     echo "FDT $fdt ms: repair detected after $ms ms"
     [ "$ms" -le $(( fdt * 220 / 100 )) ] || fail "repair took $ms ms, more than 2 x FDT + 10 %"

@@ -12,7 +12,7 @@ switch sw0 sw-net0 sw-net1 sw-net2 sw-net3 router-sw
 
 # --- ipmpadm: groups and members ---------------------------------------------
 ipmpadm create-ipmp itops0 --group-name web
-expect_eq "$(ipmpadm -j show itops0 | jq -r '.[0].group.name')" web "group name set at creation"
+expect_eq "$(ipmpadm -j show itops0 | jq -r '.[0].groupname')" web "group name set at creation"
 expect_eq "$(link_json itops0 | jq -r '.flags | index("UP") != null')" true "itops0 is up"
 expect_fail_code 1 "File exists" ipmpadm create-ipmp itops0
 ipmpadm add itops0 net1 net0
@@ -113,7 +113,7 @@ expect_eq "$(grep -m1 '^192.168.10.10' <<<"$numeric" || echo "(none in: $numeric
 ipmpstat -j -i | jq -e 'length == 3 and (.[0] | keys == ["active","flags","group","interface","link","probe","state"])' >/dev/null \
     || fail "ipmpstat -j -i schema: $(ipmpstat -j -i)"
 ok "ipmpstat -j -i: one object per member with the field names as keys"
-expect_eq "$(ipmpstat -j -o interface,active -i | jq -c '.[0]')" '{"interface":"net0","active":"yes"}' \
+expect_eq "$(ipmpstat -j -o interface,active -i | jq -c '.[0]')" '{"interface":"net0","active":true}' \
     "ipmpstat -j with -o"
 timeout 3 ipmpstat -n -p > /tmp/probes.txt || true
 expect_eq "$(head -1 /tmp/probes.txt | tr -s ' ')" "TIME INTERFACE PROBE NETRTT RTT RTTAVG TARGET" "ipmpstat -p header"

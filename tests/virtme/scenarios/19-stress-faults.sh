@@ -20,7 +20,7 @@ build() {
     ip addr add 192.0.2.1/24 dev itops0
 }
 bound_to() {  # bound_to ADDR: the member ADDR is bound to
-    ipmpadm -j show | jq -r --arg a "$1" '.[].members[] | select(.addresses | index($a)) | .ifname'
+    ipmpadm -j show | jq -r --arg a "$1" '.[].members[] | select(.addresses | index($a)) | .interface'
 }
 peer_lladdr() { ip -n peer -j neigh show "$1" | jq -r '.[0].lladdr'; }
 

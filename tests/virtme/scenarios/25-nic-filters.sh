@@ -74,7 +74,7 @@ done
 ok "every member's filter has itops0's solicited-node groups"
 
 bound_to() {  # bound_to ADDR: the member ADDR is bound to
-    ipmpadm -j show | jq -r --arg a "$1" '.[].members[] | select(.addresses | index($a)) | .ifname'
+    ipmpadm -j show | jq -r --arg a "$1" '.[].members[] | select(.addresses | index($a)) | .interface'
 }
 # reach_all WHEN: the peer resolves (neighbour discovery through the
 # members' filters) and pings every data address, and sees each at the MAC

@@ -33,11 +33,11 @@ ip link del m32
 expect_eq "$(active_set itops0 | wc -w)" 32 "active members"
 
 # --- one nominee per role -------------------------------------------------
-holders() {  # holders BIT: members holding nominee role BIT
-    ipmpadm -j show itops0 | jq --argjson b "$1" '[.[0].members[] | select(.nominee % ($b * 2) >= $b)] | length'
+holders() {  # holders ROLE: members holding nominee ROLE
+    ipmpadm -j show itops0 | jq --arg r "$1" '[.[0].members[] | select(.nominee | index($r))] | length'
 }
-expect_eq "$(holders 1)" 1 "members holding the IPv4 multicast nominee role"
-expect_eq "$(holders 2)" 1 "members holding the IPv4 broadcast nominee role"
+expect_eq "$(holders v4-multicast)" 1 "members holding the IPv4 multicast nominee role"
+expect_eq "$(holders v4-broadcast)" 1 "members holding the IPv4 broadcast nominee role"
 
 # --- 32 data addresses, one bound to each member --------------------------
 for i in $(seq 101 132); do ip addr add "192.0.2.$i/24" dev itops0; done
@@ -57,7 +57,7 @@ while read -r addr member; do
         echo "$addr is bound to $member ($(mac_of "$member")) but the peer has $seen"
         wrong=$((wrong + 1))
     }
-done < <(ipmpadm -j show itops0 | jq -r '.[0].members[] | .ifname as $m | .addresses[] | select(test("\\.")) | "\(.) \($m)"')
+done < <(ipmpadm -j show itops0 | jq -r '.[0].members[] | .interface as $m | .addresses[] | select(test("\\.")) | "\(.) \($m)"')
 expect_eq "$wrong" 0 "addresses the peer reaches at another MAC than their member's"
 
 # --- 320 flows: ten by each member, none by two ---------------------------

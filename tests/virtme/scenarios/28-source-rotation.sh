@@ -79,7 +79,7 @@ ok "64 IPv4 connections 16 +/- 1 per address, 64 IPv6 connections 32 +/- 1 per a
 
 # Each member received its addresses' share of the 8 MiB the peer sent.
 bound_to() {  # bound_to ADDR: the member ADDR is bound to
-    ipmpadm -j show | jq -r --arg a "$1" '.[].members[] | select(.addresses | index($a)) | .ifname'
+    ipmpadm -j show | jq -r --arg a "$1" '.[].members[] | select(.addresses | index($a)) | .interface'
 }
 declare -A expected
 for n in net0 net1 net2; do expected[$n]=0; done

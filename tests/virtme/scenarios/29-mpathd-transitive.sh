@@ -38,7 +38,7 @@ mpathd_start -f /tmp/mpathd.conf
 # v4_on IF: the IPv4 data addresses bound to IF.
 v4_on() {
     ipmpadm -j show | jq -r --arg m "$1" \
-        '[.[].members[] | select(.ifname == $m) | .addresses[] | select(test("\\."))] | join(" ")'
+        '[.[].members[] | select(.interface == $m) | .addresses[] | select(test("\\."))] | join(" ")'
 }
 # t_rows: `ipmpstat -nt` without its header.
 t_rows() { ipmpstat -nt | tail -n +2; }
@@ -95,7 +95,7 @@ repaired_within() {
     blackhole "$2" off
     t0=$BLACKHOLE_AT
     wait_for $(( FDT * 4 / 1000 + 2 )) "$1 repaired" lacks_flag "$1" F
-    ms=$(ms_between "$t0" "$(flag_time "$1" 4 off "$t0")")
+    ms=$(ms_between "$t0" "$(flag_time "$1" failed off "$t0")")
     echo "$1: repair detected after $ms ms (FDT $FDT ms)"
     [ "$ms" -le $(( FDT * 220 / 100 )) ] || fail "repair took $ms ms, more than 2 x FDT + 10 %"
     ok "$1 repaired within 2 x FDT + 10 %"
@@ -105,7 +105,7 @@ nobody_else_failed() {
     local n
     for n in net0 net1 net2; do
         [ "$n" = "$1" ] && continue
-        expect_eq "$(flag_time "$n" 4 on "$2")" "" "$n never flagged failed while $1 was black-holed"
+        expect_eq "$(flag_time "$n" failed on "$2")" "" "$n never flagged failed while $1 was black-holed"
     done
 }
 

@@ -54,7 +54,7 @@ for n in net0 net1; do
 done
 bindings=$(ynl --dump binding-get --json "{\"group-ifindex\": $g}")
 expect_eq "$(jq -r --arg a "$(hex 192.0.2.11)" '.[] | select(.address == $a) | .ifindex' <<<"$bindings")" \
-    "$(member_field "$(ipmpadm -j show | jq -r '.[].members[] | select(.addresses | index("192.0.2.11")) | .ifname')" ifindex)" \
+    "$(member_field "$(ipmpadm -j show | jq -r '.[].members[] | select(.addresses | index("192.0.2.11")) | .interface')" ifindex)" \
     "binding-get: 192.0.2.11's member"
 
 # A subscriber to "events" sees member-set's change.

@@ -48,11 +48,11 @@ for g in json.load(open("/tmp/g.json")):
 ifaces = json.load(open("/tmp/i.json"))
 addrs = json.load(open("/tmp/a.json"))
 eq(value("ipmp_group_members", group="itops0"), float(len(ifaces)), "members")
-eq(value("ipmp_group_active_members", group="itops0"), float(sum(i["active"] == "yes" for i in ifaces)), "active members")
+eq(value("ipmp_group_active_members", group="itops0"), float(sum(i["active"] is True for i in ifaces)), "active members")
 for i in ifaces:
     n = i["interface"]
     lab = dict(group=i["group"], interface=n)
-    eq(value("ipmp_member_active", **lab), float(i["active"] == "yes"), f"{n} active")
+    eq(value("ipmp_member_active", **lab), float(i["active"] is True), f"{n} active")
     eq(value("ipmp_member_link_up", **lab), float(i["link"] == "up"), f"{n} link")
     eq(value("ipmp_member_standby", **lab), float(i["flags"][1] == "s"), f"{n} standby")
     eq(value("ipmp_member_inactive", **lab), float(i["flags"][0] == "i"), f"{n} inactive")

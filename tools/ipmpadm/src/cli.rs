@@ -16,7 +16,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Parser, Debug)]
 #[command(name = "ipmpadm", bin_name = "ipmpadm", version)]
 pub struct Cli {
-    /// Print JSON instead of text.
+    /// Print JSON (one line; docs/json has a schema for each command's
+    /// output). Commands that change a member print it as it is
+    /// afterwards, commands that change a group print the group;
+    /// delete-ipmp refuses -j.
     #[arg(short, long, global = true)]
     pub json: bool,
     #[command(subcommand)]
@@ -198,4 +201,8 @@ pub struct IfMpadmCli {
     /// Bring INTERFACE back online (reattach it).
     #[arg(short = 'r', value_name = "INTERFACE")]
     pub reattach: Option<String>,
+    /// Print the member as it is afterwards, in JSON (as `ipmpadm -j
+    /// offline` does).
+    #[arg(short = 'j', long = "json")]
+    pub json: bool,
 }

@@ -3,7 +3,7 @@
 //! in its format.
 
 use crate::persist::{self, GroupConfig, Problem};
-use crate::plan::{self, Live};
+use crate::plan::{self, Live, Step};
 use crate::system;
 use libipmp::control::{self, AskError, Request, Response};
 use std::path::{Path, PathBuf};
@@ -38,8 +38,14 @@ pub fn load_checked(dir: &Path, files: &[PathBuf]) -> Result<Vec<GroupConfig>, S
     }
 }
 
-/// `ipmpadm apply`.
-pub fn apply(dir: &Path, files: &[PathBuf], dry_run: bool) -> Result<(), String> {
+/// `ipmpadm apply`: `report` is given each step once it is done (with
+/// `dry_run`, each step that would be done, in order).
+pub fn apply(
+    dir: &Path,
+    files: &[PathBuf],
+    dry_run: bool,
+    report: &mut dyn FnMut(&Step),
+) -> Result<(), String> {
     let configs = load_checked(dir, files)?;
     let mut live = system::read_live()?;
     let mut warnings = Vec::new();
@@ -52,7 +58,7 @@ pub fn apply(dir: &Path, files: &[PathBuf], dry_run: bool) -> Result<(), String>
     }
     if dry_run {
         for s in &steps {
-            println!("would do: {s}");
+            report(s);
             live.apply(s);
         }
         return Ok(());
@@ -60,7 +66,7 @@ pub fn apply(dir: &Path, files: &[PathBuf], dry_run: bool) -> Result<(), String>
     let links = libipmp::rtnl::Links::connect().map_err(|e| e.to_string())?;
     for s in &steps {
         system::execute(&links, s).map_err(|e| format!("{s}: {e}"))?;
-        println!("{s}");
+        report(s);
     }
     // in.mpathd reads the probe targets from the files: tell it.
     match control::ask(&Request::Reload) {
@@ -70,9 +76,10 @@ pub fn apply(dir: &Path, files: &[PathBuf], dry_run: bool) -> Result<(), String>
     }
 }
 
-/// `ipmpadm show-config`: the IPMP interfaces in the file format, with the
-/// probe targets in.mpathd was given for them (if it runs).
-pub fn show(groups: &[String]) -> Result<String, String> {
+/// `ipmpadm show-config`: the IPMP interfaces (all, or `groups`) as
+/// configurations, with the probe targets in.mpathd was given for them
+/// (if it runs).
+pub fn live_configs(groups: &[String]) -> Result<Vec<GroupConfig>, String> {
     let live: Live = system::read_live()?;
     let mut configs = live.to_configs();
     for g in groups {
@@ -88,9 +95,14 @@ pub fn show(groups: &[String]) -> Result<String, String> {
             }
         }
     }
-    Ok(configs
+    Ok(configs)
+}
+
+/// `configs` in the file format, separated by empty lines.
+pub fn render(configs: &[GroupConfig]) -> String {
+    configs
         .iter()
         .map(persist::render)
         .collect::<Vec<_>>()
-        .join("\n"))
+        .join("\n")
 }

@@ -4,6 +4,8 @@
 use clap::Parser;
 use ipmpadm::admin::{apply, Change};
 use ipmpadm::cli::IfMpadmCli as Cli;
+use ipmpadm::json;
+use libipmp::netlink::Client;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -12,11 +14,20 @@ fn main() -> ExitCode {
         (Some(n), None) => (n, Change::Offline),
         (None, Some(n)) => (n, Change::Online),
         _ => {
-            eprintln!("Usage: if_mpadm [-d | -r] <interface_name>");
+            eprintln!("Usage: if_mpadm [-j] [-d | -r] <interface_name>");
             return ExitCode::from(2);
         }
     };
-    match apply(name, change) {
+    let done = apply(name, change).and_then(|()| {
+        if !cli.json {
+            return Ok(());
+        }
+        let client = Client::connect().map_err(|e| e.to_string())?;
+        let index = nix::net::if_::if_nametoindex(name.as_str())
+            .map_err(|_| format!("{name}: no such interface"))?;
+        json::print(&json::member_now(&client, index)?)
+    });
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("if_mpadm: {e}");

@@ -6,5 +6,6 @@ pub mod admin;
 pub use libipmp::persist;
 pub mod cli;
 pub mod configure;
+pub mod json;
 pub mod plan;
 pub mod system;

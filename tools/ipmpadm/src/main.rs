@@ -6,10 +6,11 @@
 use clap::Parser;
 use ipmpadm::admin::{apply, Change};
 use ipmpadm::cli::{Cli, Command, OnOff, Policy};
-use ipmpadm::configure;
+use ipmpadm::{configure, json};
 use libipmp::netlink::{BindingInfo, Client, Events, GroupInfo, GroupSettings, MemberInfo};
 use libipmp::rtnl::Links;
 use libipmp::uapi::*;
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -34,6 +35,14 @@ fn master_of(name: &str) -> Option<String> {
         .and_then(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
 }
 
+/// `-j` for commands that print nothing: refused before anything is done.
+fn refuse_json(cli: &Cli, what: &str) -> Result<(), Box<dyn std::error::Error>> {
+    if cli.json {
+        return Err(format!("-j: {what} prints nothing (use `ipmpadm -j show`)").into());
+    }
+    Ok(())
+}
+
 fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
     match &cli.command {
         Command::CreateIpmp { name, group_name } => {
@@ -56,8 +65,12 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
                 let _ = links.delete(index);
                 return Err(e);
             }
+            if cli.json {
+                json::print(&json::group_now(&Client::connect()?, index)?)?;
+            }
         }
         Command::DeleteIpmp { name, force } => {
+            refuse_json(cli, "delete-ipmp")?;
             let index = ifindex(name)?;
             let group = Client::connect()?
                 .group(index)
@@ -113,9 +126,13 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
                 }
                 links.set_up(index, true)?;
             }
+            if cli.json {
+                json::print(&json::group_now(&client, gindex)?)?;
+            }
         }
         Command::Remove { group, interfaces } => {
             // Every interface is checked before any is removed.
+            let gindex = ifindex(group)?;
             let mut indexes = Vec::new();
             for name in interfaces {
                 let index = ifindex(name)?;
@@ -128,16 +145,28 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
             for index in indexes {
                 links.set_master(index, 0)?;
             }
+            if cli.json {
+                json::print(&json::group_now(&Client::connect()?, gindex)?)?;
+            }
         }
         Command::Standby { interface, state } => {
             apply(interface, Change::Standby(matches!(state, OnOff::On)))?;
+            print_member(cli, interface)?;
         }
-        Command::Offline { interface } => apply(interface, Change::Offline)?,
-        Command::Online { interface } => apply(interface, Change::Online)?,
+        Command::Offline { interface } => {
+            apply(interface, Change::Offline)?;
+            print_member(cli, interface)?;
+        }
+        Command::Online { interface } => {
+            apply(interface, Change::Online)?;
+            print_member(cli, interface)?;
+        }
         Command::Show { group } => {
             let client = Client::connect()?;
             let groups = match group {
-                Some(g) => vec![client.group(ifindex(g)?)?],
+                Some(g) => vec![client
+                    .group(ifindex(g)?)
+                    .map_err(|_| format!("{g} is not an IPMP interface"))?],
                 None => client.groups()?,
             };
             let mut out = Vec::new();
@@ -147,11 +176,11 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
                 out.push((g, members, bindings));
             }
             if cli.json {
-                let value: Vec<_> = out
+                let groups: Vec<_> = out
                     .iter()
-                    .map(|(g, m, b)| serde_json::json!({ "group": g, "members": m, "bindings": b }))
+                    .map(|(g, m, b)| json::Group::new(g, m, b))
                     .collect();
-                println!("{}", serde_json::to_string_pretty(&value)?);
+                json::print(&groups)?;
             } else {
                 out.iter().for_each(|(g, m, b)| print_group(g, m, b));
             }
@@ -182,7 +211,12 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
                     "nothing to set: give --standby, --inactive, --failed or --offline".into(),
                 );
             }
-            Client::connect()?.set_member_flags(ifindex(interface)?, flags, mask)?;
+            let client = Client::connect()?;
+            let index = ifindex(interface)?;
+            client.set_member_flags(index, flags, mask)?;
+            if cli.json {
+                json::print(&json::member_now(&client, index)?)?;
+            }
         }
         Command::SetGroup {
             group,
@@ -203,39 +237,80 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
             if settings == GroupSettings::default() {
                 return Err("nothing to set: give --name, --policy, --announce-count or --announce-interval".into());
             }
-            Client::connect()?.set_group(ifindex(group)?, &settings)?;
+            let client = Client::connect()?;
+            let index = ifindex(group)?;
+            client.set_group(index, &settings)?;
+            if cli.json {
+                json::print(&json::group_now(&client, index)?)?;
+            }
         }
         Command::Apply {
             dry_run,
             dir,
             files,
-        } => configure::apply(dir, files, *dry_run)?,
+        } => {
+            let mut changes = Vec::new();
+            let result = configure::apply(dir, files, *dry_run, &mut |step| {
+                if cli.json {
+                    changes.push(json::Change::new(step));
+                } else if *dry_run {
+                    println!("would do: {step}");
+                } else {
+                    println!("{step}");
+                }
+            });
+            // What was done is printed even when a later step failed.
+            if cli.json {
+                json::print(&changes)?;
+            }
+            result?;
+        }
         Command::CheckConfig { dir, files } => {
             let configs = configure::load_checked(dir, files)?;
-            println!(
-                "{} file{} checked, no error",
-                configs.len(),
-                if configs.len() == 1 { "" } else { "s" }
-            );
+            if cli.json {
+                let configs: Vec<_> = configs.iter().map(|c| json::Config::new(c, true)).collect();
+                json::print(&configs)?;
+            } else {
+                println!(
+                    "{} file{} checked, no error",
+                    configs.len(),
+                    if configs.len() == 1 { "" } else { "s" }
+                );
+            }
         }
-        Command::ShowConfig { groups } => print!("{}", configure::show(groups)?),
+        Command::ShowConfig { groups } => {
+            let configs = configure::live_configs(groups)?;
+            if cli.json {
+                let configs: Vec<_> = configs
+                    .iter()
+                    .map(|c| json::Config::new(c, false))
+                    .collect();
+                json::print(&configs)?;
+            } else {
+                print!("{}", configure::render(&configs));
+            }
+        }
         Command::Monitor => {
             let mut events = Events::subscribe()?;
+            let mut out = std::io::stdout().lock();
             while let Some(event) = events.next_event() {
                 let event = event?;
-                let kind = match event.kind {
-                    EVENT_MEMBER_ADDED => "added",
-                    EVENT_MEMBER_REMOVED => "removed",
-                    EVENT_MEMBER_CHANGED => "changed",
-                    _ => "unknown",
-                };
-                if cli.json {
-                    println!(
-                        "{}",
-                        serde_json::json!({ "event": kind, "member": event.member })
+                let kind = json::event_word(event.kind);
+                let line = if cli.json {
+                    let member = json::Member::new(
+                        &event.member,
+                        json::group_name(event.member.group_ifindex),
                     );
+                    serde_json::to_string(&json::Event {
+                        event: kind,
+                        member,
+                    })?
                 } else {
-                    println!("{kind} {}", member_line(&event.member));
+                    format!("{kind} {}", member_line(&event.member))
+                };
+                // A reader that went away ends the monitor quietly.
+                if writeln!(out, "{line}").and_then(|()| out.flush()).is_err() {
+                    return Ok(());
                 }
             }
         }
@@ -243,12 +318,12 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn state_name(state: u8) -> &'static str {
-    match state {
-        GROUP_STATE_OK => "ok",
-        GROUP_STATE_DEGRADED => "degraded",
-        _ => "failed",
+/// With -j: the member as it is after an administrative change.
+fn print_member(cli: &Cli, name: &str) -> Result<(), Box<dyn std::error::Error>> {
+    if cli.json {
+        json::print(&json::member_now(&Client::connect()?, ifindex(name)?)?)?;
     }
+    Ok(())
 }
 
 fn print_group(g: &GroupInfo, members: &[MemberInfo], bindings: &[BindingInfo]) {
@@ -256,12 +331,8 @@ fn print_group(g: &GroupInfo, members: &[MemberInfo], bindings: &[BindingInfo]) 
         "{}: group {} state {} policy {} announce {}x{}ms",
         g.ifname,
         g.name,
-        state_name(g.state),
-        if g.policy == POLICY_DAEMON {
-            "daemon"
-        } else {
-            "kernel"
-        },
+        g.state_word(),
+        g.policy_word(),
         g.announce_count,
         g.announce_interval_ms
     );
@@ -288,15 +359,7 @@ fn member_line(m: &MemberInfo) -> String {
     .filter(|(bit, _)| m.flags & bit != 0)
     .map(|(_, name)| *name)
     .collect();
-    let roles: Vec<&str> = [
-        (NOMINEE_V4_MULTICAST, "m"),
-        (NOMINEE_V4_BROADCAST, "b"),
-        (NOMINEE_V6_MULTICAST, "M"),
-    ]
-    .iter()
-    .filter(|(bit, _)| m.nominee & bit != 0)
-    .map(|(_, name)| *name)
-    .collect();
+    let roles = m.nominee_words();
     let addrs: Vec<String> = m.addresses.iter().map(|a| a.to_string()).collect();
     format!(
         "{} flags {} carrier {} active {} nominee {} addresses {}",

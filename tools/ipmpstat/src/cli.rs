@@ -31,7 +31,8 @@ OUTPUT
   than one field is selected; needs -o; no header.
   -j: JSON: an array of objects (-p: one object per line) whose keys are
   the selected field names in lower case and whose values are the
-  strings shown, null for an empty field.
+  strings shown (ACTIVE a boolean), null for an empty field; the words
+  of ipmpadm -j; schemas in /usr/share/ipmp/json/ipmpstat-MODE.schema.json.
 
 EXIT STATUS
   0 on success, 1 on any error (usage, no daemon for -t and -p, no

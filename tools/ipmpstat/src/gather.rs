@@ -44,11 +44,7 @@ pub fn model(snapshot: Option<&Snapshot>) -> Result<Model, String> {
         let mut group = Group {
             ifname: g.ifname.clone(),
             name: g.name.clone(),
-            state: match g.state {
-                GROUP_STATE_OK => "ok",
-                GROUP_STATE_DEGRADED => "degraded",
-                _ => "failed",
-            },
+            state: g.state_word(),
             fdt_ms: snapshot.map(|_| view.and_then(|v| v.fdt_ms)),
             ipv6: does_ipv6(&g.ifname),
             members: Vec::new(),

@@ -196,7 +196,7 @@ pub fn rows(mode: Mode, model: &Model, resolve: Resolve<'_>) -> Vec<Vec<Cell>> {
                 for m in sorted(g) {
                     out.push(vec![
                         Cell::text(&m.name),
-                        Cell::text(if m.active { "yes" } else { "no" }),
+                        Cell::YesNo(m.active),
                         Cell::text(&g.ifname),
                         flags(g, m),
                         Cell::text(match m.link {

@@ -17,6 +17,8 @@
 pub enum Cell {
     /// A value.
     Text(String),
+    /// A yes/no value: `yes` or `no` in text, a boolean in JSON.
+    YesNo(bool),
     /// Nothing to show (`--`, or empty in parseable output).
     Empty,
     /// Could not be determined (`?`).
@@ -37,6 +39,7 @@ impl Cell {
     fn human(&self) -> &str {
         match self {
             Cell::Text(s) => s,
+            Cell::YesNo(b) => yes_no(*b),
             Cell::Empty => "--",
             Cell::Unknown => "?",
         }
@@ -45,18 +48,29 @@ impl Cell {
     fn parseable(&self) -> &str {
         match self {
             Cell::Text(s) => s,
+            Cell::YesNo(b) => yes_no(*b),
             Cell::Empty => "",
             Cell::Unknown => "?",
         }
     }
 
-    /// The JSON value: the text, null when empty, "?" when unknown.
+    /// The JSON value: the text, a boolean for yes/no, null when empty,
+    /// "?" when unknown.
     pub fn json(&self) -> serde_json::Value {
         match self {
             Cell::Text(s) => serde_json::Value::String(s.clone()),
+            Cell::YesNo(b) => serde_json::Value::Bool(*b),
             Cell::Empty => serde_json::Value::Null,
             Cell::Unknown => serde_json::Value::String("?".into()),
         }
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
     }
 }
 
