@@ -226,8 +226,10 @@ three_members_lan() {
 # --- the kernel's view, through ipmpadm --------------------------------------
 
 # member_field IF FIELD: a field of the member's kernel state (ipmpadm -j).
-member_field() {
-    ipmpadm -j show | jq -r --arg m "$1" '.[].members[] | select(.interface == $m) | .'"$2"
+member_field() { member_jq "$1" ".$2"; }
+# member_jq IF FILTER: jq FILTER applied to the member's object.
+member_jq() {
+    ipmpadm -j show | jq -r --arg m "$1" '.[].members[] | select(.interface == $m) | '"$2"
 }
 
 # active_of IF: "yes" or "no".
@@ -237,7 +239,7 @@ active_of() {
 
 # roles_of IF: nominee roles as ipmpstat flags (m b M), e.g. "mbM" or "-".
 roles_of() {
-    member_field "$1" '[(.nominee | index("v4-multicast") // empty | "m"),
+    member_jq "$1" '[(.nominee | index("v4-multicast") // empty | "m"),
         (.nominee | index("v4-broadcast") // empty | "b"),
         (.nominee | index("v6-multicast") // empty | "M")] | join("") | if . == "" then "-" else . end'
 }
@@ -340,7 +342,7 @@ gview_is() { [ "$(gview "$1")" = "$2" ]; }
 # kflags IF: the member's kernel flags as letters, like the unit tests:
 # i (inactive) s (standby) F (failed) O (offline), '-' where unset.
 kflags() {
-    member_field "$1" '[if .inactive then "i" else "-" end, if .standby then "s" else "-" end,
+    member_jq "$1" '[if .inactive then "i" else "-" end, if .standby then "s" else "-" end,
         if .failed then "F" else "-" end, if .offline then "O" else "-" end] | join("")'
 }
 

@@ -3,7 +3,9 @@
 # wait_for keeps wall-clock limits (a predicate that turns true too late
 # fails it, also when each try is slow; one that turns true in time
 # passes), re-runs its predicate at each try (output_is), and refuses the
-# `test "$(cmd)" = x` form whose command runs only once.
+# `test "$(cmd)" = x` form whose command runs only once; and the helpers
+# that read the kernel's view (kflags, roles_of, active_set, ...) from a
+# stand-in `ipmpadm -j show`.
 cd "$(dirname "${BASH_SOURCE[0]}")/scenarios" || exit 1
 . ../lib.sh
 # On the host: none of the scenarios' exit handling (it removes devices).
@@ -42,4 +44,28 @@ grep -q "compares values expanded once" "$dir/out" || {
     echo "FAIL: the refusal does not say why: $(cat "$dir/out")"
     failures=$((failures + 1))
 }
+
+# The kernel-view helpers read `ipmpadm -j show`: here a stand-in that
+# prints a hand-written example of docs/json/ipmpadm-groups.schema.json.
+mkdir "$dir/bin"
+printf '#!/bin/sh\ncat %q\n' "$REPO/tests/json/examples/ipmpadm-groups/good-one.json" > "$dir/bin/ipmpadm"
+chmod +x "$dir/bin/ipmpadm"
+helper() {  # helper DESCRIPTION EXPECTED CMD...
+    local what=$1 want=$2 got
+    shift 2
+    got=$(PATH=$dir/bin:$PATH "$@" 2>&1)
+    if [ "$got" = "$want" ]; then
+        echo "ok: $what ($got)"
+    else
+        echo "FAIL: $what: '$got', expected '$want'"
+        failures=$((failures + 1))
+    fi
+}
+helper "kflags of an inactive standby" "is--" kflags net2
+helper "kflags of an active member" "----" kflags net0
+helper "roles_of a nominee" "mb" roles_of net0
+helper "roles_of a member holding no role" "-" roles_of net2
+helper "active_set" "net0" active_set itops0
+helper "active_of" "no" active_of net2
+helper "member_field" "up" member_field net0 link
 exit $((failures > 0))
