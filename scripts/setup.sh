@@ -49,19 +49,25 @@ for component in rust-src clippy rustfmt; do
     fi
 done
 
-if ! command -v bindgen >/dev/null 2>&1; then
-    log "cargo install bindgen-cli"
-    cargo install --locked bindgen-cli
+# Tools from crates.io and PyPI, at the versions this project is tested
+# with (a newer release must not change a fresh machine's result).
+BINDGEN_VERSION=0.73.2
+CARGO_FUZZ_VERSION=0.13.2
+VIRTME_NG_VERSION=1.42
+
+if [[ $(bindgen --version 2>/dev/null) != "bindgen $BINDGEN_VERSION" ]]; then
+    log "cargo install bindgen-cli@$BINDGEN_VERSION"
+    cargo install --locked --force bindgen-cli --version "$BINDGEN_VERSION"
 fi
 
-if ! cargo fuzz --version >/dev/null 2>&1; then
-    log "cargo install cargo-fuzz"
-    cargo install --locked cargo-fuzz
+if [[ $(cargo fuzz --version 2>/dev/null) != "cargo-fuzz $CARGO_FUZZ_VERSION" ]]; then
+    log "cargo install cargo-fuzz@$CARGO_FUZZ_VERSION"
+    cargo install --locked --force cargo-fuzz --version "$CARGO_FUZZ_VERSION"
 fi
 
-if ! command -v vng >/dev/null 2>&1; then
-    log "pip install virtme-ng"
-    pip install -q virtme-ng
+if [[ $(vng --version 2>/dev/null) != "virtme-ng $VIRTME_NG_VERSION" ]]; then
+    log "pip install virtme-ng==$VIRTME_NG_VERSION"
+    pip install -q "virtme-ng==$VIRTME_NG_VERSION"
 fi
 
 log "versions:"

@@ -4,8 +4,9 @@
 #   - the systemd units pass `systemd-analyze verify` (syntax, directives),
 #     and in.mpathd.service's sandbox scores "OK" or better in
 #     `systemd-analyze security`;
-#   - DKMS's PRE_BUILD check names what is missing for a Rust module, and
-#     passes against the project's kernel build.
+#   - DKMS's PRE_BUILD check names what is missing for a Rust module or
+#     differs from the kernel's toolchain, and passes against the
+#     project's kernel build also with dpkg's minimal PATH (dkms.conf).
 # Usage: tests/packaging.sh KDIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,6 +72,50 @@ if out=$("$check" "$kdir" "$(cat "$kdir/include/config/kernel.release")" 2>&1); 
     ok "the project's kernel passes the check"
 else
     fail "the project's kernel is refused: $out"
+fi
+
+# A toolchain other than the kernel's is named: a rustc of another version
+# is refused, another bindgen is a warning.
+mkdir -p "$root/other-rustc" "$root/other-bindgen"
+printf '#!/bin/sh\necho "rustc 1.78.0 (9b00956e5 2024-04-29)"\n' > "$root/other-rustc/rustc"
+printf '#!/bin/sh\necho "bindgen 0.65.1"\n' > "$root/other-bindgen/bindgen"
+chmod +x "$root/other-rustc/rustc" "$root/other-bindgen/bindgen"
+want="the kernel was built with $(sed -n 's/^CONFIG_RUSTC_VERSION_TEXT="\(.*\)"$/\1/p' "$kdir/.config") but $root/other-rustc/rustc is rustc 1.78.0"
+if out=$(PATH=$root/other-rustc:$PATH "$check" "$kdir" 9.9.9 2>&1); then
+    fail "another rustc passed the check"
+elif [[ $out == *"$want"* ]]; then
+    ok "another rustc: $out"
+else
+    fail "another rustc: '$out' does not say '$want'"
+fi
+if ! out=$(PATH=$root/other-bindgen:$PATH "$check" "$kdir" 9.9.9 2>&1); then
+    fail "another bindgen failed the check: $out"
+elif [[ $out == *"warning"*"bindgen 0.65.1"* ]]; then
+    ok "another bindgen: $out"
+else
+    fail "another bindgen: no warning ($out)"
+fi
+
+# DKMS runs from the kernel package's hook with dpkg's PATH and no HOME:
+# dkms.conf finds rustup's toolchain in root's ~/.cargo/bin (or
+# /usr/local/bin) by itself, others through IPMP_TOOLCHAIN_PATH.
+toolchain=()
+case $(command -v rustc):$(command -v bindgen) in
+    /root/.cargo/bin/rustc:/root/.cargo/bin/bindgen | /usr/local/bin/rustc:/usr/local/bin/bindgen) ;;
+    *) toolchain=(IPMP_TOOLCHAIN_PATH="$(dirname "$(command -v rustc)"):$(dirname "$(command -v bindgen)")") ;;
+esac
+if out=$(cd kmod && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${toolchain[@]}" \
+    kernel_source_dir="$kdir" kernelver=9.9.9 dkms_tree=/nonexistent bash -c \
+    '. ./dkms.conf && ./dkms-check-rust.sh "$kernel_source_dir" "$kernelver" && echo "${MAKE[0]}"' 2>&1) &&
+    [[ $out == *" LLVM=1 modules" ]]; then
+    ok "dkms.conf with dpkg's PATH ${toolchain[*]}: the toolchain found, LLVM=1 for a clang kernel"
+else
+    fail "dkms.conf with dpkg's PATH ${toolchain[*]}: $out"
+fi
+if grep -q '^BUILD_EXCLUSIVE_CONFIG="CONFIG_RUST"$' kmod/dkms.conf; then
+    ok "dkms.conf skips kernels without CONFIG_RUST"
+else
+    fail "dkms.conf has no BUILD_EXCLUSIVE_CONFIG=\"CONFIG_RUST\""
 fi
 
 [ "$failures" = 0 ] || { echo "$failures packaging check(s) failed"; exit 1; }
