@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Data-address binding: each address of the group device is bound to one
 //! active member, which answers ARP/neighbour discovery for it with its own
-//! MAC, so that inbound traffic spreads over the members (behaviour.md §4).
+//! MAC, so that inbound traffic spreads over the members (the original's
+//! rule: each data address bound to exactly one active member).
 //!
 //! Rules, per address family:
 //! - a binding to a member that stays active is kept;

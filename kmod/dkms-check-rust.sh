@@ -3,9 +3,18 @@
 # exactly what is missing or different instead of letting the build fail
 # obscurely (a rustc other than the kernel's cannot read the kernel
 # crate's metadata).
-# Usage: dkms-check-rust.sh KERNEL_BUILD_DIR KERNEL_VERSION
+# Usage: dkms-check-rust.sh KERNEL_BUILD_DIR KERNEL_VERSION [VAR=VALUE...]
+#   VAR=VALUE: the environment the build will have (PATH, RUSTUP_HOME,
+#   CARGO_HOME: dkms.conf's), for finding the same tools.
 kdir=$1
 kver=$2
+shift 2
+for assignment in "$@"; do
+    case $assignment in
+        PATH=* | RUSTUP_HOME=* | CARGO_HOME=*) export "${assignment?}" ;;
+        *) echo "ipmp: dkms-check-rust.sh: unexpected argument $assignment" >&2; exit 2 ;;
+    esac
+done
 fail() {
     echo "ipmp: cannot build ipmp.ko for kernel $kver: $*" >&2
     exit 1

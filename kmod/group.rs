@@ -34,7 +34,7 @@ use kernel::prelude::*;
 /// A group's flow table, over kvmalloc'd storage (`flowtab::MEMORY_BYTES`).
 pub(crate) type Flows = FlowTable<KVVec<AtomicU64>, KVVec<AtomicU32>>;
 
-// What the README states a group's flow table costs.
+// What docs/design.md states a group's flow table costs.
 const _: () = assert!(flowtab::MEMORY_BYTES == 288 * 1024);
 
 /// An empty flow table.

@@ -20,6 +20,8 @@ APT_PACKAGES=(
     python3-yaml python3-jsonschema
     # the iproute2 plugin (tools/iproute2)
     gcc
+    # the ifupdown hook's scenario (packaging/ifupdown)
+    ifupdown
     # parsing ipmpstat --prometheus (the metrics scenario)
     python3-prometheus-client
     # in.mpathd's source address rotation programs (clang -target bpf)

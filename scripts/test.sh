@@ -15,7 +15,7 @@
 # stage; exits non-zero if anything failed.
 #
 # Usage: scripts/test.sh [--full] [--kernel release|debug] [SCENARIO...]
-#   --full: stress and fuzz campaigns at their full counts (the README's),
+#   --full: stress and fuzz campaigns at their full counts (docs/testing.md's),
 #           not at the counts that fit CI's time.
 #   --kernel K: only that kernel, every scenario (or those named).
 set -euo pipefail
@@ -88,7 +88,7 @@ log "packaging: man pages render, units verify, the DKMS pre-build check"
 tests/packaging.sh "$kdir"
 log "the VM scenarios' helpers (tests/virtme/selftest.sh)"
 tests/virtme/selftest.sh
-log "README's table of unsafe in ipmp.ko (scripts/unsafe-count --check)"
+log "docs/layout.md's table of unsafe in ipmp.ko (scripts/unsafe-count --check)"
 scripts/unsafe-count --check
 log "kmod/ imports form no cycle (scripts/kmod-imports --check)"
 scripts/kmod-imports --check

@@ -40,7 +40,7 @@ for unit in packaging/systemd/*.service packaging/systemd/*.timer; do
 done
 
 # The daemon's sandbox: systemd's own exposure score for the unit, which
-# the README and in.mpathd(8) quote. "OK" (below 2.0) or better.
+# docs/design.md and in.mpathd(8) quote. "OK" (below 2.0) or better.
 exposure=$(systemd-analyze security --offline=yes packaging/systemd/in.mpathd.service 2>&1 |
     sed -n 's/.*Overall exposure level for in.mpathd.service: \([0-9.]*\) .*/\1/p')
 if [ -z "$exposure" ]; then
@@ -106,8 +106,8 @@ case $(command -v rustc):$(command -v bindgen) in
 esac
 if out=$(cd kmod && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${toolchain[@]}" \
     kernel_source_dir="$kdir" kernelver=9.9.9 dkms_tree=/nonexistent bash -c \
-    '. ./dkms.conf && ./dkms-check-rust.sh "$kernel_source_dir" "$kernelver" && echo "${MAKE[0]}"' 2>&1) &&
-    [[ $out == *" LLVM=1 modules" ]]; then
+    '. ./dkms.conf && ./${PRE_BUILD} && echo "${MAKE[0]}"' 2>&1) &&
+    [[ $out == *" LLVM=1 PATH="*"/root/.cargo/bin"*" modules" ]]; then
     ok "dkms.conf with dpkg's PATH ${toolchain[*]}: the toolchain found, LLVM=1 for a clang kernel"
 else
     fail "dkms.conf with dpkg's PATH ${toolchain[*]}: $out"

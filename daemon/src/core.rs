@@ -1,7 +1,8 @@
 //! The sans-IO core of in.mpathd: a deterministic state machine fed with
 //! [`Input`]s and the time, returning [`Action`]s. It owns every rule of
-//! behaviour.md §2-§3; the IO shell (sockets, threads, signals) only
-//! translates. Nothing here sleeps, reads a clock or touches the system.
+//! failure detection, repair and keeping the configured number of active
+//! members; the IO shell (sockets, threads, signals) only translates.
+//! Nothing here sleeps, reads a clock or touches the system.
 //!
 //! Timers are not separate actions: after every call the shell asks
 //! [`Core::next_deadline`] and calls [`Core::tick`] when it is reached.
@@ -302,7 +303,7 @@ impl Member {
 
     /// Failed by probes: some family probes (has a test address and
     /// targets) and every probing family has reached the failure count
-    /// (behaviour.md §2: both, when both probe). A family with nothing to
+    /// (the original's rule: both, when both probe). A family with nothing to
     /// probe (say IPv6, whose link-local test address every member has,
     /// on a LAN where nobody answers ff02::1) has no say.
     fn probe_failed(&self) -> bool {
@@ -1251,8 +1252,8 @@ impl Core {
     }
 
     /// Another member of `ifindex`'s group that gets answers from `addr`
-    /// (probing it with no loss), if any: the seed's rule that a group's
-    /// members share one LAN is then evidently broken.
+    /// (probing it with no loss), if any: the Oracle Solaris rule that a
+    /// group's members share one LAN is then evidently broken.
     fn answering_elsewhere(&self, ifindex: u32, family: Family, addr: IpAddr) -> Option<String> {
         let me = self.members.get(&ifindex)?;
         self.members
@@ -1779,7 +1780,8 @@ impl Core {
     }
 
     /// Nothing in the group answers: every member is failed at once, so
-    /// that the repairs that follow fail back (behaviour.md §2-§3).
+    /// that the repairs that follow fail back (the original's group
+    /// failure rule: after it, repairs act as with FAILBACK=yes).
     fn group_failure(&mut self, now: u64, group: u32, out: &mut Vec<Action>) {
         let ids: Vec<u32> = self
             .members
@@ -2178,7 +2180,8 @@ impl Core {
                     .any(|i| i.has_targets() && i.last_reply.is_some())
                 {
                     // (An offline member keeps showing its last verdict,
-                    // as the seed's Figure 3 shows net1.)
+                    // as Figure 3 of the Oracle Solaris 11.4 IPMP
+                    // documentation shows net1.)
                     ProbeState::Unknown
                 } else {
                     ProbeState::Ok

@@ -1,4 +1,5 @@
-//! Adaptive failure detection time (behaviour.md §2).
+//! Adaptive failure detection time (the original's rule, with the
+//! departures listed in in.mpathd(8)).
 //!
 //! When a probe target answers so slowly that its conservative RTT
 //! exceeds the probe interval, the configured FDT cannot be met: the

@@ -1,4 +1,4 @@
-//! Link-based repair with flap damping (behaviour.md §2): a member whose
+//! Link-based repair with flap damping (the original's rule): a member whose
 //! link comes back is repaired at once, unless its link came up more than
 //! twice in the last 60 s; then the repair waits until that is no longer
 //! true, so that a flapping link does not take traffic back and forth.

@@ -1,4 +1,4 @@
-//! Keeping the configured number of active members (behaviour.md §3).
+//! Keeping the configured number of active members (the original's rules).
 //!
 //! Terms: a member is *running* (functioning), *failed* (by link or
 //! probes) or *offline* (by the administrator). It is *active* when it is
@@ -16,7 +16,8 @@
 //! | online | refused unless offline; then running or failed by its link |
 //!
 //! Pure state and rules, no IO: the daemon turns the resulting flags into
-//! MEMBER_SET requests. The seed document's four figures are the tests.
+//! MEMBER_SET requests. The four figures of the Oracle Solaris 11.4 IPMP
+//! documentation are the tests.
 
 use std::fmt;
 
@@ -287,7 +288,8 @@ impl Group {
     }
 
     /// A member starting to run when it joins or the daemon starts: as
-    /// FAILBACK=yes (behaviour.md §3).
+    /// FAILBACK=yes (the original applies FAILBACK=no only to repairs and
+    /// onlining, and not while the daemon starts).
     fn rejoin_initial(&mut self, i: usize) {
         let failback = self.failback;
         self.failback = true;
@@ -350,7 +352,8 @@ impl Group {
 mod tests {
     use super::*;
 
-    /// The seed's group: net0, net1 active, net2 standby.
+    /// The group of the Oracle Solaris 11.4 IPMP documentation: net0, net1
+    /// active, net2 standby.
     fn itops0(failback: bool) -> Group {
         Group::start(
             vec![

@@ -4,7 +4,7 @@
 //!
 //! Pure functions and small state types with no clock of their own: time
 //! is passed in (microseconds), so that every rule is unit-tested with
-//! exact numbers (behaviour.md §2).
+//! exact numbers (the original's counts and times, in.mpathd(8)).
 
 /// Consecutive lost probes that fail a member (the original's
 /// `NUM_PROBE_FAILS`).

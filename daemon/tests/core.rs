@@ -1,5 +1,6 @@
-//! The sans-IO core under a fake clock: every rule of behaviour.md §2-§3
-//! with exact counts and times.
+//! The sans-IO core under a fake clock: every rule of failure detection,
+//! repair and keeping the configured number of active members, with exact
+//! counts and times.
 
 #![allow(clippy::unwrap_used)]
 
@@ -15,7 +16,8 @@ use sim::*;
 const FDT: u64 = 10 * SEC;
 const INTERVAL: u64 = FDT / 7;
 
-/// The seed's group, settled: quiet period over, RTTs known.
+/// The group of the Oracle Solaris 11.4 IPMP documentation, settled:
+/// quiet period over, RTTs known.
 fn settled(config: Config) -> Sim {
     let mut s = Sim::itops0(config);
     s.run_for(60 * SEC);

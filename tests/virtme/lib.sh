@@ -95,7 +95,7 @@ expect_fail() {
 
 # campaign CI FULL: the count of a stress or fuzz campaign: CI (what the
 # test command runs within CI's time) or, with IPMP_FULL=1 (vmtest
-# --full, scripts/test.sh --full), FULL, the count the README records.
+# --full, scripts/test.sh --full), FULL, the count docs/testing.md records.
 campaign() {
     if [ "${IPMP_FULL:-0}" = 1 ]; then echo "$2"; else echo "$1"; fi
 }
@@ -502,7 +502,7 @@ detected_within_fdt() {
     ok "detected within FDT + 10 %"
 }
 
-# probe_lan: the seed's topology for the daemon: itops0 over net0, net1
+# probe_lan: the Oracle Solaris documentation's topology for the daemon: itops0 over net0, net1
 # (active) and net2 (standby), data address 192.168.10.5, test addresses
 # 192.168.10.10-12 (noprefixroute: the members get no route of their own,
 # so data traffic never leaves by them directly), default route via the

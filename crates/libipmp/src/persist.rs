@@ -308,7 +308,8 @@ pub fn parse(path: &Path, text: &str) -> Result<GroupConfig, Vec<Problem>> {
 }
 
 /// Checks the files together: an interface in two groups is an error; two
-/// groups with data addresses in one subnet is a warning (the seed's rule:
+/// groups with data addresses in one subnet is a warning (the Oracle
+/// Solaris rule of one IPMP group per subnet:
 /// the kernel could not tell which group should answer).
 pub fn check_together(configs: &[GroupConfig]) -> (Vec<Problem>, Vec<Problem>) {
     let mut errors = Vec::new();

@@ -23,7 +23,8 @@ fn active(states: &[MemberState], policy: u8) -> Vec<usize> {
 
 #[test]
 fn without_a_daemon_standbys_wait_while_a_primary_works() {
-    // The seed's group: net0, net1 active, net2 standby.
+    // The group of the Oracle Solaris 11.4 IPMP documentation: net0, net1
+    // active, net2 standby.
     let group = [up(0), up(0), up(MEMBER_F_STANDBY)];
     assert_eq!(active(&group, POLICY_KERNEL), vec![0, 1]);
     // net0 loses its link: net1 still carries traffic, the standby waits.

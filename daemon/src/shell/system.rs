@@ -63,7 +63,8 @@ pub fn addresses() -> Vec<IfAddress> {
 }
 
 /// A member's test addresses: its first IPv4 address, and its IPv6
-/// link-local address (behaviour.md §2).
+/// link-local address (the original's rule: IPv6 probes only from the
+/// link-local address).
 pub fn test_addresses(all: &[IfAddress], ifname: &str) -> TestAddresses {
     let mine = || all.iter().filter(move |a| a.ifname == ifname);
     TestAddresses {

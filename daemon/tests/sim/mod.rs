@@ -98,7 +98,8 @@ impl Sim {
         }
     }
 
-    /// The seed's group without test addresses, TRANSITIVE_PROBING=yes at
+    /// The group of the Oracle Solaris 11.4 IPMP documentation without
+    /// test addresses, TRANSITIVE_PROBING=yes at
     /// this FDT: net0 (1) and net1 (2) active, net2 (3) standby, data
     /// addresses 192.168.10.5 and .6, router 192.168.10.1.
     pub fn transitive_itops0(fdt_ms: u32) -> Self {
@@ -163,7 +164,8 @@ impl Sim {
         self.pending.push((self.now, Input::Bindings(bindings)));
     }
 
-    /// The seed's group: net0 (1) and net1 (2) active, net2 (3) standby,
+    /// The group of the Oracle Solaris 11.4 IPMP documentation: net0 (1)
+    /// and net1 (2) active, net2 (3) standby,
     /// each with an IPv4 test address, router 192.168.10.1 as target.
     pub fn itops0(config: Config) -> Self {
         let mut sim = Self::new(config);

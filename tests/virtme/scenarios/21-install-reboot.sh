@@ -3,7 +3,7 @@
 # scripts/install puts the programs, units, man pages, completions and
 # /etc/default/mpathd in place and installs ipmp.ko through DKMS (built
 # for this kernel by DKMS on the host, see scripts/dkms-prebuild.sh); the
-# seed's group is described in /etc/ipmp/itops0.conf; "boot" runs the
+# documentation's group is described in /etc/ipmp/itops0.conf; "boot" runs the
 # installed units' commands as systemd would (ipmp-apply.service, then
 # in.mpathd.service with its readiness notification). A second apply
 # changes nothing; show-config round-trips; an edit converges without
@@ -21,6 +21,13 @@ for d in "$REPO/build/dkms/$kver"-*; do
 done
 [ -d "$prebuilt/tree" ] || fail "no DKMS build for $kver under $REPO/build/dkms (vmtest runs scripts/dkms-prebuild.sh)"
 
+# A failure part way must not leave the installation and its files to the
+# scenarios after this one (run before the module tree is put back).
+leave_clean() {
+    rm -f /etc/ipmp/itops0.conf /etc/ipmp/itops1.conf
+    [ ! -f /var/lib/ipmp/installed ] || "$REPO/scripts/uninstall" >/dev/null 2>&1 || true
+}
+at_exit leave_clean
 # The guest's module tree is the host's, read-only: make a writable copy
 # without the harness's own ipmp.ko, so that only DKMS's can load; the
 # harness's tree is put back on the way out, whatever happens.
@@ -41,6 +48,10 @@ rm -f "/lib/modules/$kver/extra/ipmp.ko"
 depmod -a "$kver"
 cp -a "$prebuilt/tree" /tmp/dkms
 rm -f /etc/default/mpathd
+# apply keeps systemd-networkd off what the files name (installed here).
+NETWORKD_MEMBERS=/run/systemd/network/10-ipmp-members.network
+[ -x /lib/systemd/systemd-networkd ] || fail "systemd-networkd is not installed"
+rm -f "$NETWORKD_MEMBERS"
 
 # --- install -------------------------------------------------------------------
 "$REPO/scripts/install" --no-build --bin-dir "$REPO/target/debug" \
@@ -66,13 +77,13 @@ ok "both units enabled"
 # Use the installed programs from here on.
 export PATH=/usr/sbin:$PATH
 
-# --- the seed's LAN and its configuration -------------------------------------------
+# --- the documentation's LAN and its configuration -------------------------------------------
 sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
 for i in 0 1 2; do veth "net$i" "sw-net$i"; done
 host router 192.168.10.1/24
 switch sw0 sw-net0 sw-net1 sw-net2 router-sw
 cat > /etc/ipmp/itops0.conf <<'EOC'
-# The seed's group: two active members and a standby.
+# The documentation's group: two active members and a standby.
 member net0
 member net1
 standby net2
@@ -145,8 +156,10 @@ state() {  # (not FDT: the adaptive FDT follows the measured round trips)
 # --- first boot -----------------------------------------------------------------------
 boot
 expect_eq "$(paste -sd';' /tmp/apply.log)" \
-    "itops0: created;itops0: net0 added;net0: test address 192.168.10.10/24 added;itops0: net1 added;net1: test address 192.168.10.11/24 added;itops0: net2 added;net2: standby;net2: test address 192.168.10.12/24 added;itops0: up;itops0: address 192.168.10.5/24 added" \
+    "itops0: created;itops0: net0 added;net0: test address 192.168.10.10/24 added;itops0: net1 added;net1: test address 192.168.10.11/24 added;itops0: net2 added;net2: standby;net2: test address 192.168.10.12/24 added;itops0: up;itops0: address 192.168.10.5/24 added;$NETWORKD_MEMBERS: itops0 net0 net1 net2 unmanaged" \
     "what the first apply did"
+expect_eq "$(sed -n 's/^Name=//p' "$NETWORKD_MEMBERS")" "itops0 net0 net1 net2" \
+    "systemd-networkd kept off the group and its members"
 # booted WHEN: the state the file describes, checked against the file's
 # own values (Figure 1: net2 the inactive standby).
 booted() {
@@ -187,12 +200,13 @@ sed -i 's/^standby net2$/member net2/; /net1/d' /etc/ipmp/itops0.conf
 echo "address 192.168.10.6/24" >> /etc/ipmp/itops0.conf
 : > /tmp/events
 expect_eq "$(ipmpadm apply 2>&1 | paste -sd';')" \
-    "itops0: net1 removed;net2: no longer standby;itops0: address 192.168.10.6/24 added" "apply after an edit"
+    "itops0: net1 removed;net2: no longer standby;itops0: address 192.168.10.6/24 added;$NETWORKD_MEMBERS: itops0 net0 net2 unmanaged" \
+    "apply after an edit"
 sleep 1
-expect_eq "$(grep '"ifname":"net0"' /tmp/events | grep -c '"event":"\(added\|removed\)"')" 0 \
+expect_eq "$(grep '"interface":"net0"' /tmp/events | grep -c '"event":"\(added\|removed\)"')" 0 \
     "net0 neither left nor rejoined (unchanged)"
 # The control for both "no event" checks: the recorder saw net1 leave.
-expect_ge "$(grep '"ifname":"net1"' /tmp/events | grep -c '"event":"removed"')" 1 \
+expect_ge "$(grep '"interface":"net1"' /tmp/events | grep -c '"event":"removed"')" 1 \
     "the event recorder saw net1 removed"
 expect_eq "$(ipmpadm show-config itops0 | grep -c '^member')" 2 "members after the edit"
 ip link set net1 up

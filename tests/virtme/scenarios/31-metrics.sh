@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # ipmpstat --prometheus, parsed by the Prometheus client library's own
 # text-format parser (python3-prometheus-client), agrees with ipmpstat -j
-# (-g, -i, -a, -t) in the seed's topology with in.mpathd probing: before
+# (-g, -i, -a, -t) in the Oracle Solaris documentation's topology with in.mpathd probing: before
 # and after net0's path is black-holed (its failure counted once); written
 # atomically with --textfile; without in.mpathd only the kernel's view,
 # with ipmp_daemon_up 0.

@@ -45,7 +45,7 @@ valid ipmpadm-apply $OUT/apply.json
 expect_eq "$(jq -c '[.[].action]' $OUT/apply.json)" "$(jq -c '[.[].action]' $OUT/plan.json)" \
     "apply -j did what apply -n -j said it would"
 expect_eq "$(jq -c '[.[] | select(.action == "add-address") | [.interface, .value, .test]]' $OUT/apply.json)" \
-    '[["itops0","192.168.10.5/24",false],["net0","192.168.10.10/24",true]]' "apply -j: the addresses added"
+    '[["net0","192.168.10.10/24",true],["itops0","192.168.10.5/24",false]]' "apply -j: the addresses added"
 expect_eq "$(ipmpadm -j apply -d /tmp/ipmp.d)" "[]" "apply -j with nothing to do: an empty list"
 
 # --- the kernel's view ------------------------------------------------------

@@ -1,5 +1,6 @@
 //! Offline, online and standby: asked of in.mpathd, which applies the
-//! rules of behaviour.md §3 and answers with the original's refusals.
+//! original's rules for keeping the configured number of active members
+//! and answers with the original's refusals.
 //! With no daemon running, the same checks are made here against the
 //! kernel's state and the flag is written directly, so that an
 //! administrator can still take a NIC out for service.

@@ -151,6 +151,17 @@ pub enum Command {
         /// Files to apply instead of DIR/*.conf.
         files: Vec<std::path::PathBuf>,
     },
+    /// Join INTERFACE to its group as the configuration describes it
+    /// (standby, test addresses), and change nothing else: for udev, when
+    /// an interface appears after boot. Does nothing for an interface no
+    /// file names, or whose IPMP interface does not exist yet.
+    Hotplug {
+        /// The interface that appeared.
+        interface: String,
+        /// The configuration directory.
+        #[arg(short, long, default_value = crate::persist::CONFIG_DIR, value_name = "DIR")]
+        dir: std::path::PathBuf,
+    },
     /// Check the persistent configuration without changing anything.
     CheckConfig {
         /// The configuration directory.

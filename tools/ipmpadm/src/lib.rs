@@ -9,3 +9,4 @@ pub mod configure;
 pub mod json;
 pub mod plan;
 pub mod system;
+pub mod unmanaged;

@@ -6,7 +6,8 @@
 use clap::Parser;
 use ipmpadm::admin::{apply, Change};
 use ipmpadm::cli::{Cli, Command, OnOff, Policy};
-use ipmpadm::{configure, json};
+use ipmpadm::configure::{self, Hotplug};
+use ipmpadm::json;
 use libipmp::netlink::{BindingInfo, Client, Events, GroupInfo, GroupSettings, MemberInfo};
 use libipmp::rtnl::Links;
 use libipmp::uapi::*;
@@ -263,7 +264,30 @@ fn run(cli: &Cli) -> Result<(), Box<dyn std::error::Error>> {
             if cli.json {
                 json::print(&changes)?;
             }
-            result?;
+            for note in result? {
+                if !cli.json {
+                    println!("{note}");
+                }
+            }
+        }
+        Command::Hotplug { interface, dir } => {
+            let mut changes = Vec::new();
+            let result = configure::hotplug(dir, interface, &mut |step| {
+                if cli.json {
+                    changes.push(json::Change::new(step));
+                } else {
+                    println!("{step}");
+                }
+            });
+            if cli.json {
+                json::print(&changes)?;
+            }
+            match result? {
+                Hotplug::GroupAbsent(group) if !cli.json => {
+                    println!("{interface}: {group} does not exist yet (ipmpadm apply creates it)");
+                }
+                _ => {}
+            }
         }
         Command::CheckConfig { dir, files } => {
             let configs = configure::load_checked(dir, files)?;

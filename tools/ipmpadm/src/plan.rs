@@ -308,6 +308,23 @@ impl Live {
     }
 }
 
+/// The steps of `steps` that concern interface `member` alone: joining,
+/// standby, bringing it up and its test addresses (what `ipmpadm
+/// hotplug` does when a configured member appears).
+pub fn member_steps(steps: &[Step], member: &str) -> Vec<Step> {
+    steps
+        .iter()
+        .filter(|s| match s {
+            Step::Join { member: m, .. } | Step::Standby { member: m, .. } => m == member,
+            Step::Up { link } | Step::AddAddress { link, .. } | Step::DelAddress { link, .. } => {
+                link == member
+            }
+            Step::Create { .. } | Step::GroupName { .. } | Step::Release { .. } => false,
+        })
+        .cloned()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -436,5 +453,40 @@ mod tests {
             crate::persist::render(&shown[0]),
             crate::persist::render(&c)
         );
+    }
+
+    #[test]
+    fn a_member_that_appears_later_joins_alone() {
+        let configs = [config("itops0", SEED)];
+        // Applied at boot without net2: the group runs with net0 and net1.
+        let mut live = nics(&["net0", "net1"]);
+        let mut warnings = Vec::new();
+        for s in plan(&configs, &live, &mut warnings).expect("no conflict") {
+            live.apply(&s);
+        }
+        assert_eq!(warnings.len(), 1, "net2 missing: {warnings:?}");
+        // Someone also removed the data address meanwhile: hotplug leaves
+        // that to `apply`.
+        live.links
+            .get_mut("itops0")
+            .expect("group")
+            .addresses
+            .clear();
+        live.links.insert("net2".into(), LiveLink::default());
+        let steps = plan(&configs, &live, &mut Vec::new()).expect("no conflict");
+        let shown: Vec<String> = member_steps(&steps, "net2")
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                "itops0: net2 added",
+                "net2: standby",
+                "net2: up",
+                "net2: test address 192.168.10.12/24 added",
+            ]
+        );
+        assert!(member_steps(&steps, "net0").is_empty());
     }
 }

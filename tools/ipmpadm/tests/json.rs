@@ -10,7 +10,7 @@ use serde_json::json;
 use std::net::IpAddr;
 
 fn ip(s: &str) -> IpAddr {
-    s.parse().unwrap()
+    s.parse().expect("an address")
 }
 
 fn kernel() -> (GroupInfo, Vec<MemberInfo>, Vec<BindingInfo>) {
@@ -72,7 +72,7 @@ fn kernel() -> (GroupInfo, Vec<MemberInfo>, Vec<BindingInfo>) {
 #[test]
 fn a_group_in_words_and_booleans() {
     let (g, m, b) = kernel();
-    let v = serde_json::to_value(Group::new(&g, &m, &b)).unwrap();
+    let v = serde_json::to_value(Group::new(&g, &m, &b)).expect("serialisable");
     let net2 = json!({
         "interface": "net2", "ifindex": 5, "group": "itops0", "active": false,
         "link": "up", "state": "ok", "standby": true, "inactive": true,
@@ -136,7 +136,7 @@ fn an_event_for_a_group_already_gone() {
         event: ipmpadm::json::event_word(EVENT_MEMBER_REMOVED),
         member: Member::new(&m[2], None),
     })
-    .unwrap();
+    .expect("serialisable");
     assert_eq!(v["event"], "removed");
     assert_eq!(v["member"]["group"], serde_json::Value::Null);
     assert_eq!(ipmpadm::json::event_word(EVENT_MEMBER_ADDED), "added");
@@ -207,7 +207,10 @@ fn apply_steps_as_changes() {
         ),
     ];
     for (step, want) in cases {
-        assert_eq!(serde_json::to_value(Change::new(&step)).unwrap(), want);
+        assert_eq!(
+            serde_json::to_value(Change::new(&step)).expect("serialisable"),
+            want
+        );
     }
 }
 
@@ -233,8 +236,14 @@ fn a_configuration_with_its_file_or_none() {
         "members": [{"interface": "net0", "standby": true, "test_addresses": ["192.168.10.10/24"]}],
         "addresses": [], "probe_targets": ["192.168.10.1"], "file": "/etc/ipmp/itops0.conf"
     });
-    assert_eq!(serde_json::to_value(Config::new(&c, true)).unwrap(), want);
+    assert_eq!(
+        serde_json::to_value(Config::new(&c, true)).expect("serialisable"),
+        want
+    );
     let mut live = want.clone();
     live["file"] = serde_json::Value::Null;
-    assert_eq!(serde_json::to_value(Config::new(&c, false)).unwrap(), live);
+    assert_eq!(
+        serde_json::to_value(Config::new(&c, false)).expect("serialisable"),
+        live
+    );
 }

@@ -1,7 +1,8 @@
 //! What ipmpstat shows, independent of where it came from: the kernel's
 //! groups, members and data addresses, merged with in.mpathd's view
 //! (probe state, FDT, targets) when the daemon answers. The golden tests
-//! build these by hand from the seed document's figures.
+//! build these by hand from the figures of the Oracle Solaris 11.4 IPMP
+//! documentation.
 
 use libipmp::control::{InstanceView, MemberState, ProbeState};
 use std::net::IpAddr;

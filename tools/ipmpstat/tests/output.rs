@@ -222,12 +222,7 @@ fn json_rows_are_objects_of_the_selected_fields() {
         v[0],
         serde_json::json!({"interface": "net0", "active": true, "probe": "ok"})
     );
-    let p = out(
-        Mode::Interface,
-        Some("active"),
-        Style::Parseable,
-        &model(),
-    );
+    let p = out(Mode::Interface, Some("active"), Style::Parseable, &model());
     assert_eq!(p[0], "yes", "a boolean in JSON, yes/no in text");
     let g = out(Mode::Group, Some("fdt"), Style::Json, &model());
     let v: serde_json::Value = serde_json::from_str(&g[0]).unwrap();

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
-# The seed document's story (ipmp-support-in-oracle-solaris-11.4.txt), on
-# its names: itops0 over net0 and net1 (active) and net2 (standby), with
+# The story of the Oracle Solaris 11.4 IPMP documentation ("IPMP Support
+# in Oracle Solaris"), on its names: itops0 over net0 and net1 (active) and net2 (standby), with
 # test addresses and probe-based failure detection by in.mpathd. Failures
 # are made in the network: the member's switch port is black-holed with
 # tc, its link left up. After each step, `ipmpstat -g` and `ipmpstat -i`.
 #
-#   seed-story.sh demo    print the story (the README's main command)
-#   seed-story.sh check   also assert each figure's rows, typed from the
-#                         seed (scenario 16), with a 1 s FDT after Figure 1
+#   solaris-story.sh demo    print the story (the README's main command)
+#   solaris-story.sh check   also assert each figure's rows, typed from
+#                            the document (scenario 16), with a 1 s FDT
+#                            after Figure 1
 #
-# The one deliberate difference from the seed's tables (behaviour.md §6):
-# in Figures 3 and 4 the offlined net1 no longer holds the IPv4 nominee
-# roles (the seed's `--mb-d-`); they moved to the active net0.
+# The one deliberate difference from the document's tables: in Figures 3
+# and 4 the offlined net1 no longer holds the IPv4 nominee roles (the
+# document's `--mb-d-`); they moved to the active net0, as an offline
+# member carries no traffic.
 MODE=${1:-demo}
 cd "$(dirname "${BASH_SOURCE[0]}")/scenarios"
 . ../lib.sh
@@ -20,11 +22,11 @@ step() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 # figure NAME MODE ROWS [RULES]: prints `ipmpstat MODE`; in check mode, its
-# rows (header dropped, blanks squeezed) must be ROWS: typed from the seed,
-# or, with RULES, following the seed's rules where it shows no table.
+# rows (header dropped, blanks squeezed) must be ROWS: typed from the
+# document, or, with RULES, following its rules where it shows no table.
 figure() {
-    local name=$1 mode=$2 want=$3 got from="the seed's"
-    [ -z "${4:-}" ] || from="by the seed's rules (no such table in it)"
+    local name=$1 mode=$2 want=$3 got from="the documentation's"
+    [ -z "${4:-}" ] || from="by the documentation's rules (no such table in it)"
     got=$(ipmpstat "$mode")
     printf '$ ipmpstat %s\n%s\n' "$mode" "$got"
     if [ "$MODE" = check ]; then
@@ -43,12 +45,12 @@ wait_repaired() { wait_for "$2" "$1 repaired" lacks_flag "$1" F; }
 
 step "The LAN: a switch (bridge in netns 'switch'), the router 192.168.10.1, three NICs"
 load_ipmp
-probe_lan_seed() {
+probe_lan_solaris() {
     probe_lan
-    # The seed's group has no IPv6 data address: no M flag.
+    # The documentation's group has no IPv6 data address: no M flag.
     sysctl -qw net.ipv6.conf.itops0.disable_ipv6=1
 }
-probe_lan_seed
+probe_lan_solaris
 run ip -br addr show
 run ipmpadm show itops0
 
@@ -73,7 +75,7 @@ if [ "$MODE" = check ]; then
     wait_for 5 "FDT 1 s in force" gview_is fdt_ms 1000
 fi
 limit=$(( $(gview fdt_ms) * 3 / 1000 + 5 ))
-# The -g tables after Figure 1 are not in the seed (it shows -g once):
+# The -g tables after Figure 1 are not in the document (it shows -g once):
 # their rows follow its rules (active members, (inactive), [unusable], in
 # join order) at the FDT in force.
 FDT=$(printf '%.2fs' "$(echo "$(gview fdt_ms) / 1000" | bc -l)")

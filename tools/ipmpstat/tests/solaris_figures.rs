@@ -1,15 +1,15 @@
-//! Golden tests: the seed document's `ipmpstat` tables
-//! (../shared/seed/ipmp-support-in-oracle-solaris-11.4.txt), typed from
-//! the document, against this ipmpstat's rendering of the situation each
+//! Golden tests: the `ipmpstat` tables of the Oracle Solaris 11.4 IPMP
+//! documentation ("IPMP Support in Oracle Solaris"), typed from that
+//! document, against this ipmpstat's rendering of the situation each
 //! figure describes.
 //!
-//! The seed's spacing is not the program's (the document re-flowed it), so
-//! rows are compared field by field; the exact column layout is checked
-//! separately against the original's widths. One deliberate difference,
-//! from behaviour.md §6: in Figures 3 and 4 the offlined net1 no longer
-//! holds the IPv4 multicast/broadcast nominee roles (`--mb-d-` in the
-//! seed): they moved to the active net0 (`--mb---`), and net1 shows
-//! `-----d-`.
+//! The document's spacing is not the program's (the document re-flowed
+//! it), so rows are compared field by field; the exact column layout is
+//! checked separately against the original's widths. One deliberate
+//! difference: in Figures 3 and 4 the offlined net1 no longer holds the
+//! IPv4 multicast/broadcast nominee roles (`--mb-d-` in the document):
+//! they moved to the active net0 (`--mb---`), and net1 shows `-----d-`
+//! (ipmpstat(8), DIFFERENCES FROM SOLARIS).
 
 #![allow(clippy::unwrap_used)]
 
@@ -87,7 +87,7 @@ fn shown(mode: Mode, model: &Model) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The seed's rows, as typed from the document.
+/// The document's rows, as typed from it.
 fn seed(text: &str) -> Vec<Vec<String>> {
     text.lines()
         .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
@@ -156,7 +156,7 @@ fn figure_3_standby_failed_net1_offline() {
             m("net2", false, true, true, true),
         ],
     );
-    // The seed prints net1 as --mb-d-; see the module comment.
+    // The document prints net1 as --mb-d-; see the module comment.
     assert_eq!(
         shown(Mode::Interface, &model),
         seed(
@@ -166,7 +166,7 @@ fn figure_3_standby_failed_net1_offline() {
         )
     );
     // The failed standby is unusable, not merely inactive: in brackets.
-    // (The seed shows -g for Figure 1 only; this follows its rule.)
+    // (The document shows -g for Figure 1 only; this follows its rule.)
     assert_eq!(
         shown(Mode::Group, &model),
         seed("itops0    itops0        degraded  10.00s     net0 [net1 net2]")
