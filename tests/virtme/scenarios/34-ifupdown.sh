@@ -43,7 +43,7 @@ for i in 0 1 2; do
     expect_eq "$(ip -4 route show dev "net$i" | grep -c proto)" 0 "net$i's test address has no prefix route"
 done
 expect_eq "$(ip -br -4 addr show dev itops0 | awk '{print $3}')" "192.168.10.5/24" "ifupdown's data address on itops0"
-expect_eq "$(kflags net2)" "is--" "net2 a standby"
+expect_eq "$(kflags net2) $(active_of net2)" "-s-- no" "net2 a standby, kept inactive"
 ping -c 1 -W 2 -I itops0 192.168.10.1 >/dev/null || fail "no ping through itops0"
 ok "the router answers through itops0"
 
@@ -87,3 +87,5 @@ grep -q 'ipmp-test-addresses: "net1:192.168.10.11" is not MEMBER=ADDRESS/PREFIX'
 ok "malformed ipmp-test-addresses refused"
 link_exists itops0 && fail "a refused ifup created itops0"
 ok "nothing created"
+ip link del br9
+ip link del net3

@@ -39,14 +39,20 @@ case $out in *"warning: "*net2*) ok "apply without net2: $(grep -c . <<<"$out") 
 expect_eq "$(members_of itops0)" "net0 net1" "the group runs with the members present"
 ip addr del 192.168.10.6/24 dev itops0
 
+# plug N: netN appears, its other end a port of the switch.
+plug() {
+    veth "net$1" "sw-net$1"
+    ip link set "sw-net$1" netns switch
+    sw link set "sw-net$1" master sw0
+    sw link set "sw-net$1" up
+}
 # net2 appears: udev runs ipmpadm hotplug net2.
 t0=$EPOCHREALTIME
-veth net2 sw-net2
-ip link set sw-net2 master sw0
+plug 2
 wait_for 20 "net2 joined itops0" output_is "net0 net1 net2" members_of itops0
 ok "net2 joined $(ms_between "$t0" "$EPOCHREALTIME") ms after it was created"
 wait_for 5 "net2's test address" output_is "192.168.10.12/24" bash -c "ip -br -4 addr show dev net2 | awk '{print \$3}'"
-expect_eq "$(kflags net2)" "is--" "net2 joined as an inactive standby"
+expect_eq "$(kflags net2) $(active_of net2)" "-s-- no" "net2 joined as a standby, kept inactive"
 expect_eq "$(ip -br -4 addr show dev itops0 | awk '{print $3, $4}' | xargs)" "192.168.10.5/24" \
     "nothing else changed: the data address removed by hand stays removed"
 expect_eq "$(ipmpadm hotplug net2)" "" "hotplug again: nothing to do, nothing said"
@@ -57,11 +63,12 @@ veth net9 sw-net9
 udevadm settle -t 10
 expect_eq "$(master_of net9)" none "net9, named nowhere, is left alone"
 expect_eq "$(ipmpadm hotplug net9)" "" "hotplug of an unnamed interface says nothing"
+ip link del net9
 
 # The group deleted: a configured member appearing changes nothing.
 ip link del net2
 ipmpadm delete-ipmp --force itops0
-veth net2 sw-net2
+plug 2
 udevadm settle -t 10
 link_exists itops0 && fail "hotplug created itops0"
 expect_eq "$(master_of net2)" none "net2 left alone while itops0 does not exist"
