@@ -81,7 +81,9 @@ fn run(args: &Args) -> Result<bool, String> {
     let kmod = args.kmod.clone().unwrap_or_else(|| root.join("kmod"));
     build_and_install_module(&kmod, &kdir)?;
     build_tools(&root)?;
-    if scenarios.iter().any(|s| s.contains("install")) {
+    // The install scenario's DKMS tree; a script run with --exec (the
+    // demo) needs none.
+    if args.exec.is_none() && scenarios.iter().any(|s| s.contains("install")) {
         prebuild_dkms(&root, &kdir)?;
     }
 
