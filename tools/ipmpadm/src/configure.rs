@@ -39,6 +39,12 @@ pub fn load_checked(dir: &Path, files: &[PathBuf]) -> Result<Vec<GroupConfig>, S
     }
 }
 
+/// The message for a plan that cannot be carried out.
+fn refusal(conflicts: Vec<plan::Conflict>) -> String {
+    let lines: Vec<String> = conflicts.iter().map(ToString::to_string).collect();
+    format!("{}\nnothing was changed", lines.join("\n"))
+}
+
 /// `ipmpadm apply`: `report` is given each step once it is done (with
 /// `dry_run`, each step that would be done, in order). Returns the
 /// network managers' snippets it wrote (see [`crate::unmanaged`]).
@@ -52,10 +58,7 @@ pub fn apply(
     let _lock = lock()?;
     let mut live = system::read_live()?;
     let mut warnings = Vec::new();
-    let steps = plan::plan(&configs, &live, &mut warnings).map_err(|conflicts| {
-        let lines: Vec<String> = conflicts.iter().map(ToString::to_string).collect();
-        format!("{}\nnothing was changed", lines.join("\n"))
-    })?;
+    let steps = plan::plan(&configs, &live, &mut warnings).map_err(refusal)?;
     for w in &warnings {
         eprintln!("ipmpadm: warning: {w}");
     }
@@ -136,10 +139,7 @@ pub fn hotplug(dir: &Path, ifname: &str, report: &mut dyn FnMut(&Step)) -> Resul
         return Ok(Hotplug::GroupAbsent(group));
     }
     let steps =
-        plan::plan(std::slice::from_ref(config), &live, &mut Vec::new()).map_err(|conflicts| {
-            let lines: Vec<String> = conflicts.iter().map(ToString::to_string).collect();
-            format!("{}\nnothing was changed", lines.join("\n"))
-        })?;
+        plan::plan(std::slice::from_ref(config), &live, &mut Vec::new()).map_err(refusal)?;
     let steps = plan::member_steps(&steps, ifname);
     if steps.is_empty() {
         return Ok(Hotplug::InPlace(group));
