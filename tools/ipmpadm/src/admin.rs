@@ -20,7 +20,8 @@ pub enum Change {
     Standby(bool),
 }
 
-fn ifindex(name: &str) -> Result<u32, String> {
+/// The interface index of `name`, or the message to show.
+pub fn ifindex(name: &str) -> Result<u32, String> {
     nix::net::if_::if_nametoindex(name).map_err(|_| format!("{name}: no such interface"))
 }
 

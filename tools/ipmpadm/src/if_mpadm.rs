@@ -2,7 +2,7 @@
 //! offline (`-d`) and bring it back (`-r`), with its refusals.
 
 use clap::Parser;
-use ipmpadm::admin::{apply, Change};
+use ipmpadm::admin::{apply, ifindex, Change};
 use ipmpadm::cli::IfMpadmCli as Cli;
 use ipmpadm::json;
 use libipmp::netlink::Client;
@@ -23,8 +23,7 @@ fn main() -> ExitCode {
             return Ok(());
         }
         let client = Client::connect().map_err(|e| e.to_string())?;
-        let index = nix::net::if_::if_nametoindex(name.as_str())
-            .map_err(|_| format!("{name}: no such interface"))?;
+        let index = ifindex(name)?;
         json::print(&json::member_now(&client, index)?)
     });
     match done {

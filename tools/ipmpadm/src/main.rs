@@ -4,7 +4,7 @@
 //! raw member flags and events for diagnosis.
 
 use clap::Parser;
-use ipmpadm::admin::{apply, Change};
+use ipmpadm::admin::{apply, ifindex, Change};
 use ipmpadm::cli::{Cli, Command, OnOff, Policy};
 use ipmpadm::configure::{self, Hotplug};
 use ipmpadm::json;
@@ -23,10 +23,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn ifindex(name: &str) -> Result<u32, String> {
-    nix::net::if_::if_nametoindex(name).map_err(|_| format!("{name}: no such interface"))
 }
 
 /// The master an interface is attached to, from sysfs.

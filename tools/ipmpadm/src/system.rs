@@ -1,7 +1,7 @@
 //! The live system for `apply` and `show-config`: read into a
 //! [`Live`](crate::plan::Live), and changed one [`Step`] at a time.
 
-use crate::admin::{self, Change};
+use crate::admin::{self, ifindex, Change};
 use crate::persist::Prefixed;
 use crate::plan::{Live, LiveLink, Step};
 use libipmp::netlink::{Client, GroupSettings};
@@ -16,10 +16,6 @@ fn sysfs(name: &str, file: &str) -> Option<String> {
     std::fs::read_to_string(Path::new("/sys/class/net").join(name).join(file))
         .ok()
         .map(|s| s.trim().to_owned())
-}
-
-fn ifindex(name: &str) -> Result<u32, String> {
-    nix::net::if_::if_nametoindex(name).map_err(|_| format!("{name}: no such interface"))
 }
 
 fn prefix_len(mask: &nix::sys::socket::SockaddrStorage) -> Option<u8> {
