@@ -416,18 +416,19 @@ has_flag() { [[ $(kflags "$1") == *"$2"* ]]; }
 lacks_flag() { [[ $(kflags "$1") != *"$2"* ]]; }
 
 # events_start: records the kernel's ipmp events, each line prefixed with
-# its arrival time ($EPOCHREALTIME), in /tmp/events.
+# its arrival time ($EPOCHREALTIME), in $EVENTS (/tmp/events).
+EVENTS=${EVENTS:-/tmp/events}
 events_start() {
-    : > /tmp/events
+    : > "$EVENTS"
     (ipmpadm -j monitor | while IFS= read -r l; do printf '%s %s\n' "$EPOCHREALTIME" "$l"; done) \
-        >> /tmp/events 2>/dev/null &
+        >> "$EVENTS" 2>/dev/null &
     sleep 0.5
 }
 
 # events_since T: how many kernel events /tmp/events recorded after T
 # ($EPOCHREALTIME). A "none since" check is followed by a change made on
 # purpose and events_recorded, which shows the recorder still records.
-events_since() { awk -v t="$1" '$1 > t' /tmp/events | wc -l; }
+events_since() { awk -v t="$1" '$1 > t' "$EVENTS" | wc -l; }
 events_recorded() {  # events_recorded SINCE WHAT: at least one event since
     wait_for 5 "the event recorder still records ($2)" events_after "$1"
 }
@@ -438,6 +439,10 @@ events_after() { (( $(events_since "$1") > 0 )); }
 # or clear (off); nothing if there is none.
 flag_time() {
     local want=false ts json
+    case $2 in
+    active | standby | inactive | failed | offline) ;;
+    *) echo "FAIL: flag_time: no member flag '$2'" >&2; exit 1 ;;
+    esac
     [ "$3" = on ] && want=true
     while read -r ts json; do
         [ "$(echo "$ts > $4" | bc)" = 1 ] || continue
@@ -447,7 +452,7 @@ flag_time() {
             echo "$ts"
             return 0
         fi
-    done < /tmp/events
+    done < "$EVENTS"
 }
 
 # carrier_time IF up|down SINCE: arrival time of the first event after
@@ -461,11 +466,17 @@ carrier_time() {
             echo "$ts"
             return 0
         fi
-    done < /tmp/events
+    done < "$EVENTS"
 }
 
 # ms_between T0 T1: milliseconds from T0 to T1 ($EPOCHREALTIME values).
+# Both must be times: an event that never came is a failure, not a
+# negative duration.
 ms_between() {
+    if [ -z "$1" ] || [ -z "$2" ]; then
+        echo "FAIL: ms_between: a time is missing ('$1', '$2')" >&2
+        exit 1
+    fi
     echo "($2 - $1) * 1000 / 1" | bc
 }
 
@@ -496,7 +507,7 @@ detected_within_fdt() {
     blackhole "$port" on
     t0=$BLACKHOLE_AT
     wait_for $(( fdt * 3 / 1000 + 2 )) "$member failed by probes ($what)" has_flag "$member" F
-    ms=$(ms_between "$t0" "$(flag_time "$member" 4 on "$t0")")
+    ms=$(ms_between "$t0" "$(flag_time "$member" failed on "$t0")")
     echo "$what: failure detected after $ms ms (FDT $fdt ms)"
     [ "$ms" -le $(( fdt * 110 / 100 )) ] || fail "detection took $ms ms, more than FDT + 10 %"
     ok "detected within FDT + 10 %"

@@ -68,4 +68,20 @@ helper "roles_of a member holding no role" "-" roles_of net2
 helper "active_set" "net0" active_set itops0
 helper "active_of" "no" active_of net2
 helper "member_field" "up" member_field net0 link
+
+# The event helpers read $EVENTS: arrival time, then `ipmpadm -j monitor`'s
+# line (the schema's examples).
+ev=$REPO/tests/json/examples/ipmpadm-event
+{
+    printf '100.5 %s\n' "$(cat "$ev/good-removed.json")"
+    printf '101.25 %s\n' "$(cat "$ev/good-changed.json")"
+} > "$dir/events"
+export EVENTS=$dir/events
+helper "flag_time of a flag set" "100.5" flag_time net2 standby on 100
+helper "flag_time of a flag clear" "101.25" flag_time net0 failed off 100
+helper "flag_time of an event that never came" "" flag_time net0 failed on 100
+helper "flag_time only looks after SINCE" "" flag_time net2 standby on 100.5
+check "flag_time refuses a flag that does not exist" 1 1 flag_time net0 4 on 100
+helper "ms_between" "750" ms_between 100.5 101.25
+check "ms_between refuses a missing time" 1 1 ms_between 100.5 ""
 exit $((failures > 0))

@@ -220,6 +220,28 @@ impl LogParser {
     }
 }
 
+impl Outcome {
+    /// The lines that say why a failed scenario failed: its `FAIL:`
+    /// assertions or, when a command failed under `set -e` without one,
+    /// the last lines it printed.
+    pub fn cause(&self) -> Vec<&str> {
+        if self.passed() {
+            return Vec::new();
+        }
+        let fails: Vec<&str> = self
+            .output
+            .iter()
+            .map(String::as_str)
+            .filter(|l| l.contains("FAIL:"))
+            .collect();
+        if !fails.is_empty() {
+            return fails;
+        }
+        let tail = self.output.len().saturating_sub(3);
+        self.output[tail..].iter().map(String::as_str).collect()
+    }
+}
+
 /// The closing line of a run, in the form CI reads.
 pub fn summary_line(outcomes: &[Outcome]) -> String {
     let passed = outcomes.iter().filter(|o| o.passed()).count();
@@ -247,6 +269,20 @@ mod tests {
         assert_eq!(out[0].millis, Some(1234));
         assert_eq!(out[0].output, vec!["ok: created"]);
         assert_eq!(out[0].dmesg, vec!["[ 1.0] ipmp: loaded"]);
+    }
+
+    #[test]
+    fn the_cause_of_a_failure_is_its_failed_assertion_or_its_last_lines() {
+        let log = "@@ipmp-test begin a\nok: one\nok: two\nFAIL: three went wrong\n@@ipmp-test dmesg\n@@ipmp-test end a status=1 teardown=ok\n\
+                   @@ipmp-test begin b\nok: one\nok: two\nok: three\nip: RTNETLINK answers: File exists\n@@ipmp-test dmesg\n@@ipmp-test end b status=2 teardown=ok\n\
+                   @@ipmp-test begin c\nFAIL: not a failure\n@@ipmp-test dmesg\n@@ipmp-test end c status=0 teardown=ok\n";
+        let out = run(log, &["a", "b", "c"]);
+        assert_eq!(out[0].cause(), vec!["FAIL: three went wrong"]);
+        assert_eq!(
+            out[1].cause(),
+            vec!["ok: two", "ok: three", "ip: RTNETLINK answers: File exists"]
+        );
+        assert!(out[2].cause().is_empty());
     }
 
     #[test]

@@ -375,6 +375,11 @@ fn report(outcome: &Outcome) {
         };
         let _ = writeln!(out, "     - {why}");
     }
+    // The cause first: a long output is often read only by its head and
+    // tail, and a scenario's failed assertion sits in its middle.
+    for line in outcome.cause() {
+        let _ = writeln!(out, "     > {line}");
+    }
     if !outcome.output.is_empty() {
         let _ = writeln!(out, "     output:");
         outcome.output.iter().for_each(|l| {

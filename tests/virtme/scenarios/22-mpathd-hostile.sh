@@ -6,9 +6,10 @@
 # stream); root still works. A second daemon refuses to start and leaves
 # the first one's socket alone. 200 hostile connections (half subscribed
 # to the probe stream and never reading, half sending a byte a second,
-# reopened as soon as they are closed) do not keep root's if_mpadm from
-# answering within 1 s, nor probing from failing a black-holed member
-# within FDT + 10 %; the daemon's memory stays bounded.
+# reopened as soon as they are closed) do not queue root's if_mpadm behind
+# them (it answers within 1.5 s of its time without the load, less than
+# the 2 s a request may take to arrive), nor keep probing from failing a
+# black-holed member within FDT + 10 %; the daemon's memory stays bounded.
 # timeout: 300
 . ../lib.sh
 probe_lan_with_mpathd
@@ -47,8 +48,12 @@ probes=$(nobody unshare -Ur timeout 3 ipmpstat -n -P -o interface -p || true)
 expect_ge "$(grep -c net <<<"$probes")" 1 "probe results streamed to a user namespace"
 
 # Root still works, and the event monitor records (the control for the
-# "no kernel event" check above).
+# "no kernel event" check above). Timed: the unloaded reference for the
+# same command under the hostile load below.
+t0=$EPOCHREALTIME
 if_mpadm -d net1
+unloaded_ms=$(ms_between "$t0" "$EPOCHREALTIME")
+echo "root's if_mpadm -d without load: $unloaded_ms ms"
 wait_for 5 "net1 offline by root" has_flag net1 O
 expect_ge "$(wc -l < /tmp/events)" $((events_before + 1)) "the kernel event of root's offline"
 if_mpadm -r net1
@@ -88,9 +93,12 @@ t0=$EPOCHREALTIME
 if_mpadm -d net1
 t1=$EPOCHREALTIME
 ms=$(ms_between "$t0" "$t1")
-echo "root's if_mpadm -d under the hostile load: $ms ms"
-[ "$ms" -le 1000 ] || fail "if_mpadm -d took $ms ms, more than 1 s"
-ok "root answered within 1 s"
+echo "root's if_mpadm -d under the hostile load: $ms ms (without: $unloaded_ms ms)"
+# A request waits at most 2 s (the daemon's REQUEST_TIME) to arrive: root
+# served only after one hostile connection timed out would be 2 s late.
+[ "$ms" -le $((unloaded_ms + 1500)) ] ||
+    fail "if_mpadm -d took $ms ms, more than 1.5 s over its $unloaded_ms ms without load"
+ok "root was not queued behind the hostile connections"
 has_flag net1 O || fail "net1 not offline"
 if_mpadm -r net1
 wait_for 5 "net1 online again" lacks_flag net1 O
