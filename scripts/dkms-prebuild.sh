@@ -11,8 +11,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 kdir=$(cd "$1" && pwd)
 kver=$(cat "$kdir/include/config/kernel.release")
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$REPO_ROOT/kmod/dkms.conf")
-key=$( (cd "$REPO_ROOT/kmod" && cat Kbuild dkms.conf dkms-check-rust.sh bindgen_allowlist ./*.rs ./*.c ./*.h \
-    | grep -v bindings_generated; echo "$kdir") | sha256sum | cut -c1-12)
+mapfile -t sources < <("$REPO_ROOT/scripts/kmod-sources")
+key=$( (cd "$REPO_ROOT/kmod" && cat "${sources[@]}"; echo "$kdir") | sha256sum | cut -c1-12)
 # Per checkout (it is built from this kmod/), in the git-ignored build/.
 out=$REPO_ROOT/build/dkms/$kver-$key
 if [ -f "$out/.complete" ]; then
@@ -22,9 +22,7 @@ fi
 command -v dkms >/dev/null || die "dkms is not installed: run scripts/setup.sh"
 rm -rf "$out"
 mkdir -p "$out/tree" "$out/src/ipmp-$version"
-(cd "$REPO_ROOT/kmod" && cp Kbuild Makefile dkms.conf dkms-check-rust.sh bindgen_allowlist \
-    ./*.rs ./*.c ./*.h "$out/src/ipmp-$version/")
-rm -f "$out/src/ipmp-$version/bindings_generated.rs"
+(cd "$REPO_ROOT/kmod" && cp "${sources[@]}" "$out/src/ipmp-$version/")
 opts=(-m ipmp -v "$version" --dkmstree "$out/tree" --sourcetree "$out/src")
 log "dkms add + build ipmp/$version for $kver against $kdir"
 dkms add "${opts[@]}" >&2
