@@ -26,6 +26,31 @@ if [[ ! -f $src/Makefile ]]; then
     mv "$src.tmp" "$src"
 fi
 
+# Another configuration of the same variant, source and toolchain built
+# before (the fragments changed): start from a copy of it and let Kbuild
+# rebuild what the changed options touch (its per-option dependencies are
+# what make incremental kernel builds correct), instead of everything. The
+# toolchain is compared as the kernel recorded it in .config, since a
+# rustc or clang change needs a full build.
+toolchain_of() {
+    sed -n 's/^CONFIG_\(CC\|RUSTC\|BINDGEN\)_VERSION_TEXT="\(.*\)"$/\2/p' "$1/.config" 2>/dev/null
+}
+toolchain_now=$(printf '%s\n' "$(clang --version | head -1)" "$(rustc --version)" \
+    "$(bindgen --version 2>&1 | head -1)")
+seed=""
+if [[ ! -d $kdir ]]; then
+    for d in "${kdir%-*}"-*; do
+        [[ -f $d/.ipmp-build-complete && $d != "$kdir" ]] || continue
+        [[ "$(toolchain_of "$d")" == "$toolchain_now" ]] || continue
+        [[ -z $seed || $d -nt $seed ]] && seed=$d
+    done
+fi
+if [[ -n $seed ]]; then
+    log "starting from the build in $seed (same source and toolchain)"
+    cp -a "$seed" "$kdir.tmp"
+    rm -f "$kdir.tmp/.ipmp-build-complete"
+    mv "$kdir.tmp" "$kdir"
+fi
 mkdir -p "$kdir"
 make_k() { make -s -C "$src" O="$kdir" LLVM=1 "$@"; }
 
