@@ -46,6 +46,8 @@ TEST_PACKAGES=(
     # installation (scripts/install, the install scenario; man -l and
     # systemd-analyze verify in tests/packaging.sh)
     dkms man-db groff-base systemd
+    # the Debian packages (debian/, scripts/build-deb)
+    debhelper dh-dkms lintian
 )
 APT_PACKAGES=("${DEMO_PACKAGES[@]}")
 ((demo_only)) || APT_PACKAGES+=("${TEST_PACKAGES[@]}")

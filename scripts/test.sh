@@ -4,8 +4,10 @@
 #      JSON Schemas' self-test (tests/json), and 20 s of cargo-fuzz on
 #      each target (scripts/fuzz; FUZZ_SECONDS);
 #   2. kernel module: builds against the test kernel, with no warning;
-#      packaging checks (tests/packaging.sh); the YNL spec of the
-#      generic netlink family against the module (tests/netlink);
+#      packaging checks (tests/packaging.sh); the Debian packages and
+#      lintian (scripts/build-deb); DKMS through a kernel upgrade
+#      (scripts/dkms-upgrade.sh); the YNL spec of the generic netlink
+#      family against the module (tests/netlink);
 #   3. the VM suite: every scenario of tests/virtme in one boot of the
 #      release kernel; then, on the debug kernel (KASAN, lockdep, kmemleak,
 #      ...), the scenarios listed in tests/virtme/debug-scenarios (the
@@ -75,6 +77,12 @@ stage "cargo-fuzz"
 
 stage "kernel ($variant)"
 kdir=$("$REPO_ROOT/scripts/build-kernel.sh" "$variant")
+both=$((only_one == 0 && $# == 0))
+if ((both)); then
+    # Also kernel B of the DKMS upgrade check below.
+    stage "kernel (debug)"
+    kdir_debug=$("$REPO_ROOT/scripts/build-kernel.sh" debug)
+fi
 stage "module and packaging checks"
 log "building kmod/ against $kdir (with clippy)"
 make -s -C "$kdir" M="$REPO_ROOT/kmod" LLVM=1 clean >/dev/null
@@ -86,6 +94,12 @@ fi
 
 log "packaging: man pages render, units verify, the DKMS pre-build check"
 tests/packaging.sh "$kdir"
+log "the Debian packages build and lintian passes (scripts/build-deb)"
+scripts/build-deb
+if ((both)); then
+    log "DKMS through the upgrade from the release to the debug kernel (scripts/dkms-upgrade.sh)"
+    scripts/dkms-upgrade.sh "$kdir" "$kdir_debug" >/dev/null
+fi
 log "the VM scenarios' helpers (tests/virtme/selftest.sh)"
 tests/virtme/selftest.sh
 log "docs/layout.md's table of unsafe in ipmp.ko (scripts/unsafe-count --check)"
@@ -99,10 +113,8 @@ stage "VM suite ($variant kernel)"
 log "VM suite ($variant kernel)"
 cargo run -q -p vmtest -- "${full[@]}" --kernel "$variant" "$@"
 
-if ((only_one == 0 && $# == 0)); then
+if ((both)); then
     mapfile -t debug_scenarios < <(sed 's/#.*//; /^[[:space:]]*$/d' tests/virtme/debug-scenarios)
-    stage "kernel (debug)"
-    "$REPO_ROOT/scripts/build-kernel.sh" debug >/dev/null
     stage "VM subset (debug kernel)"
     log "VM suite, debug kernel: ${debug_scenarios[*]}"
     cargo run -q -p vmtest -- "${full[@]}" --kernel debug "${debug_scenarios[@]}"

@@ -556,3 +556,69 @@ net0_failed_by_probes() {
     wait_for 5 "net0 failed" has_flag net0 F
     expect_eq "$(kflags net0) $(kflags net1) $(kflags net2)" "--F- ---- -s--" "flags with net0 failed (Figure 2)"
 }
+
+# writable_module_tree: the guest's module tree is the host's, read-only:
+# makes /lib/modules/$(uname -r) a writable copy without the harness's own
+# ipmp.ko (so that only one installed by DKMS can load), with build and
+# source pointing at the kernel's build tree ($KDIR is set to it). The
+# harness's tree is put back on the way out, whatever happens.
+writable_module_tree() {
+    local kver f
+    kver=$(uname -r)
+    WMT_MODDIR=$(readlink -f "/lib/modules/$kver")
+    KDIR=${WMT_MODDIR%/.virtme_mods/*}
+    at_exit restore_module_tree
+    rm "/lib/modules/$kver"
+    mkdir "/lib/modules/$kver"
+    for f in "$WMT_MODDIR"/*; do
+        case ${f##*/} in
+            build|source) ln -s "$KDIR" "/lib/modules/$kver/${f##*/}" ;;  # not the whole tree
+            *) cp -rL "$f" "/lib/modules/$kver/" ;;
+        esac
+    done
+    rm -f "/lib/modules/$kver/extra/ipmp.ko"
+    depmod -a "$kver"
+}
+restore_module_tree() {
+    rm -rf "/lib/modules/$(uname -r)"
+    ln -s "$WMT_MODDIR" "/lib/modules/$(uname -r)"
+}
+
+# run_unit NAME: runs the unit's ExecStartPre and ExecStart lines as
+# systemd would ('-' prefix: failure ignored; '+': full privileges, as
+# root runs everything here); Type=notify: in the background with
+# NOTIFY_SOCKET (and WATCHDOG_USEC from WatchdogSec=), waiting for READY=1.
+run_unit() {
+    local unit=/usr/lib/systemd/system/$1.service line cmd prefix
+    local type watchdog
+    type=$(sed -n 's/^Type=//p' "$unit")
+    watchdog=$(sed -n 's/^WatchdogSec=\([0-9]*\)$/\1/p' "$unit")
+    while IFS= read -r line; do
+        cmd=${line#*=}
+        prefix=${cmd%%[!-+@:!]*}
+        cmd=${cmd#"$prefix"}
+        if [[ $prefix == *-* ]]; then
+            $cmd || true
+        else
+            $cmd || fail "$1: '$cmd' failed"
+        fi
+    done < <(grep '^ExecStartPre=' "$unit")
+    cmd=$(sed -n 's/^ExecStart=//p' "$unit")
+    if [ "$type" = notify ]; then
+        rm -f /run/notify.sock /tmp/notify.txt
+        socat -u UNIX-RECV:/run/notify.sock OPEN:/tmp/notify.txt,creat &
+        NOTIFY_PID=$!
+        wait_for 5 "notify socket" socket_exists /run/notify.sock
+        # As systemd does: the watchdog is the service's main process's
+        # (WATCHDOG_PID), which exec keeps.
+        (
+            export NOTIFY_SOCKET=/run/notify.sock
+            [ -z "$watchdog" ] || export WATCHDOG_USEC=$((watchdog * 1000000)) WATCHDOG_PID=$BASHPID
+            exec $cmd
+        ) >> "$MPATHD_LOG" 2>&1 &
+        MPATHD_PID=$!
+        wait_for 20 "$1: READY=1" grep -q READY=1 /tmp/notify.txt
+    else
+        $cmd || fail "$1: '$cmd' failed"
+    fi
+}

@@ -223,7 +223,8 @@ impl LogParser {
 impl Outcome {
     /// The lines that say why a failed scenario failed: its `FAIL:`
     /// assertions or, when a command failed under `set -e` without one,
-    /// the last lines it printed.
+    /// the last lines it printed before the logs its exit handler appends
+    /// (sections that begin with a `--- NAME ---` line).
     pub fn cause(&self) -> Vec<&str> {
         if self.passed() {
             return Vec::new();
@@ -237,8 +238,15 @@ impl Outcome {
         if !fails.is_empty() {
             return fails;
         }
-        let tail = self.output.len().saturating_sub(3);
-        self.output[tail..].iter().map(String::as_str).collect()
+        let own = self
+            .output
+            .iter()
+            .position(|l| l.starts_with("--- ") && l.ends_with(" ---"))
+            .unwrap_or(self.output.len());
+        self.output[own.saturating_sub(3)..own]
+            .iter()
+            .map(String::as_str)
+            .collect()
     }
 }
 
@@ -274,7 +282,7 @@ mod tests {
     #[test]
     fn the_cause_of_a_failure_is_its_failed_assertion_or_its_last_lines() {
         let log = "@@ipmp-test begin a\nok: one\nok: two\nFAIL: three went wrong\n@@ipmp-test dmesg\n@@ipmp-test end a status=1 teardown=ok\n\
-                   @@ipmp-test begin b\nok: one\nok: two\nok: three\nip: RTNETLINK answers: File exists\n@@ipmp-test dmesg\n@@ipmp-test end b status=2 teardown=ok\n\
+                   @@ipmp-test begin b\nok: one\nok: two\nok: three\nip: RTNETLINK answers: File exists\n--- in.mpathd log ---\nstarted\n@@ipmp-test dmesg\n@@ipmp-test end b status=2 teardown=ok\n\
                    @@ipmp-test begin c\nFAIL: not a failure\n@@ipmp-test dmesg\n@@ipmp-test end c status=0 teardown=ok\n";
         let out = run(log, &["a", "b", "c"]);
         assert_eq!(out[0].cause(), vec!["FAIL: three went wrong"]);

@@ -86,6 +86,15 @@ fn run(args: &Args) -> Result<bool, String> {
     if args.exec.is_none() && scenarios.iter().any(|s| s.contains("install")) {
         prebuild_dkms(&root, &kdir)?;
     }
+    // The package and kernel-upgrade scenarios: the .debs, and DKMS's
+    // builds for both kernels (the release kernel is A, the debug one B).
+    if args.exec.is_none()
+        && scenarios
+            .iter()
+            .any(|s| s.contains("deb-package") || s.contains("dkms-upgrade"))
+    {
+        prepare_packages(&root)?;
+    }
 
     if let Some(script) = &args.exec {
         return run_script(&root, &kdir, args, script);
@@ -347,6 +356,39 @@ fn prebuild_dkms(root: &Path, kdir: &Path) -> Result<(), String> {
     if !status.success() {
         return Err("the DKMS build of ipmp.ko failed".into());
     }
+    Ok(())
+}
+
+/// Builds the Debian packages (scripts/build-deb) and runs DKMS through
+/// the upgrade from the release to the debug kernel on the host
+/// (scripts/dkms-upgrade.sh, cached), whose results the guest finds in
+/// build/dkms-upgrade/current.
+fn prepare_packages(root: &Path) -> Result<(), String> {
+    let status = Command::new(root.join("scripts/build-deb"))
+        .arg("--no-lintian")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("scripts/build-deb: {e}"))?;
+    if !status.success() {
+        return Err("scripts/build-deb failed (run it for the reason)".into());
+    }
+    let kdir_a = build_kernel(root, "release")?;
+    let kdir_b = build_kernel(root, "debug")?;
+    let out = Command::new(root.join("scripts/dkms-upgrade.sh"))
+        .arg(&kdir_a)
+        .arg(&kdir_b)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("scripts/dkms-upgrade.sh: {e}"))?;
+    if !out.status.success() {
+        return Err("the DKMS upgrade on the host failed".into());
+    }
+    let dir = String::from_utf8_lossy(&out.stdout);
+    let current = root.join("build/dkms-upgrade/current");
+    let _ = std::fs::remove_file(&current);
+    std::os::unix::fs::symlink(dir.trim(), &current)
+        .map_err(|e| format!("{}: {e}", current.display()))?;
     Ok(())
 }
 

@@ -28,24 +28,7 @@ leave_clean() {
     [ ! -f /var/lib/ipmp/installed ] || "$REPO/scripts/uninstall" >/dev/null 2>&1 || true
 }
 at_exit leave_clean
-# The guest's module tree is the host's, read-only: make a writable copy
-# without the harness's own ipmp.ko, so that only DKMS's can load; the
-# harness's tree is put back on the way out, whatever happens.
-restore_modules() {
-    rm -rf "/lib/modules/$kver"
-    ln -s "$moddir" "/lib/modules/$kver"
-}
-at_exit restore_modules
-rm "/lib/modules/$kver"
-mkdir "/lib/modules/$kver"
-for f in "$moddir"/*; do
-    case ${f##*/} in
-        build|source) ln -s "$KDIR" "/lib/modules/$kver/${f##*/}" ;;  # not the whole tree
-        *) cp -rL "$f" "/lib/modules/$kver/" ;;
-    esac
-done
-rm -f "/lib/modules/$kver/extra/ipmp.ko"
-depmod -a "$kver"
+writable_module_tree
 cp -a "$prebuilt/tree" /tmp/dkms
 rm -f /etc/default/mpathd
 # apply keeps systemd-networkd off what the files name (installed here).
@@ -97,44 +80,6 @@ cp /etc/ipmp/itops0.conf /tmp/written.conf
 echo "FAILURE_DETECTION_TIME=1000" > /etc/default/mpathd
 expect_eq "$(ipmpadm check-config)" "1 file checked, no error" "check-config"
 
-# run_unit NAME: runs the unit's ExecStartPre and ExecStart lines as
-# systemd would ('-' prefix: failure ignored; '+': full privileges, as
-# root runs everything here); Type=notify: in the background with
-# NOTIFY_SOCKET (and WATCHDOG_USEC from WatchdogSec=), waiting for READY=1.
-run_unit() {
-    local unit=/usr/lib/systemd/system/$1.service line cmd prefix
-    local type watchdog
-    type=$(sed -n 's/^Type=//p' "$unit")
-    watchdog=$(sed -n 's/^WatchdogSec=\([0-9]*\)$/\1/p' "$unit")
-    while IFS= read -r line; do
-        cmd=${line#*=}
-        prefix=${cmd%%[!-+@:!]*}
-        cmd=${cmd#"$prefix"}
-        if [[ $prefix == *-* ]]; then
-            $cmd || true
-        else
-            $cmd || fail "$1: '$cmd' failed"
-        fi
-    done < <(grep '^ExecStartPre=' "$unit")
-    cmd=$(sed -n 's/^ExecStart=//p' "$unit")
-    if [ "$type" = notify ]; then
-        rm -f /run/notify.sock /tmp/notify.txt
-        socat -u UNIX-RECV:/run/notify.sock OPEN:/tmp/notify.txt,creat &
-        NOTIFY_PID=$!
-        wait_for 5 "notify socket" socket_exists /run/notify.sock
-        # As systemd does: the watchdog is the service's main process's
-        # (WATCHDOG_PID), which exec keeps.
-        (
-            export NOTIFY_SOCKET=/run/notify.sock
-            [ -z "$watchdog" ] || export WATCHDOG_USEC=$((watchdog * 1000000)) WATCHDOG_PID=$BASHPID
-            exec $cmd
-        ) >> "$MPATHD_LOG" 2>&1 &
-        MPATHD_PID=$!
-        wait_for 20 "$1: READY=1" grep -q READY=1 /tmp/notify.txt
-    else
-        $cmd || fail "$1: '$cmd' failed"
-    fi
-}
 boot() {
     run_unit ipmp-apply > /tmp/apply.log 2>&1 || { cat /tmp/apply.log; fail "ipmp-apply.service failed"; }
     run_unit in.mpathd
