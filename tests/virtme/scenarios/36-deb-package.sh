@@ -28,6 +28,9 @@ leave_clean() {
 }
 at_exit leave_clean
 writable_module_tree
+# The packages ship /etc/ipmp; an empty one that other scenarios' groups
+# left would be dpkg's to remove at the purge, so it is not kept here.
+rmdir /etc/ipmp 2>/dev/null || true
 
 # What the packages may touch, listed before and after: every directory
 # holding one of their paths, DKMS's tree, this kernel's modules, the
