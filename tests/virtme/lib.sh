@@ -513,6 +513,34 @@ detected_within_fdt() {
     ok "detected within FDT + 10 %"
 }
 
+# probe_lan_wires: probe_lan's members, switch and router, no group.
+probe_lan_wires() {
+    local i
+    sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
+    for i in 0 1 2; do veth "net$i" "sw-net$i"; done
+    host router 192.168.10.1/24
+    switch sw0 sw-net0 sw-net1 sw-net2 router-sw
+}
+
+# probe_lan_file: probe_lan's switch and router, with the group described
+# in /etc/ipmp/itops0.conf (ipmp(5)) instead of built: for `ipmpadm apply`
+# and the installed units.
+probe_lan_file() {
+    probe_lan_wires
+    mkdir -p /etc/ipmp
+    cat > /etc/ipmp/itops0.conf <<'EOC'
+# The documentation's group: two active members and a standby.
+member net0
+member net1
+standby net2
+address 192.168.10.5/24
+test-address net0 192.168.10.10/24
+test-address net1 192.168.10.11/24
+test-address net2 192.168.10.12/24
+probe-target 192.168.10.1
+EOC
+}
+
 # probe_lan: the Oracle Solaris documentation's topology for the daemon: itops0 over net0, net1
 # (active) and net2 (standby), data address 192.168.10.5, test addresses
 # 192.168.10.10-12 (noprefixroute: the members get no route of their own,
@@ -524,10 +552,7 @@ detected_within_fdt() {
 #           └─ net2 ── sw-net2 ─┘
 probe_lan() {
     local i
-    sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-    for i in 0 1 2; do veth "net$i" "sw-net$i"; done
-    host router 192.168.10.1/24
-    switch sw0 sw-net0 sw-net1 sw-net2 router-sw
+    probe_lan_wires
     ip link add itops0 type ipmp
     for i in 1 0 2; do ip link set "net$i" master itops0; done
     ipmpadm set-member net2 --standby on

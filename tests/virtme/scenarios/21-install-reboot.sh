@@ -61,21 +61,7 @@ ok "both units enabled"
 export PATH=/usr/sbin:$PATH
 
 # --- the documentation's LAN and its configuration -------------------------------------------
-sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-for i in 0 1 2; do veth "net$i" "sw-net$i"; done
-host router 192.168.10.1/24
-switch sw0 sw-net0 sw-net1 sw-net2 router-sw
-cat > /etc/ipmp/itops0.conf <<'EOC'
-# The documentation's group: two active members and a standby.
-member net0
-member net1
-standby net2
-address 192.168.10.5/24
-test-address net0 192.168.10.10/24
-test-address net1 192.168.10.11/24
-test-address net2 192.168.10.12/24
-probe-target 192.168.10.1
-EOC
+probe_lan_file
 cp /etc/ipmp/itops0.conf /tmp/written.conf
 echo "FAILURE_DETECTION_TIME=1000" > /etc/default/mpathd
 expect_eq "$(ipmpadm check-config)" "1 file checked, no error" "check-config"

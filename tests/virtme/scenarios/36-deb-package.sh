@@ -92,20 +92,7 @@ export PATH=/usr/sbin:$PATH
 expect_eq "$(command -v in.mpathd)" /usr/sbin/in.mpathd "the package's in.mpathd is the one run"
 
 # --- a working system ----------------------------------------------------------------
-sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.accept_dad=0
-for i in 0 1 2; do veth "net$i" "sw-net$i"; done
-host router 192.168.10.1/24
-switch sw0 sw-net0 sw-net1 sw-net2 router-sw
-cat > /etc/ipmp/itops0.conf <<'EOC'
-member net0
-member net1
-standby net2
-address 192.168.10.5/24
-test-address net0 192.168.10.10/24
-test-address net1 192.168.10.11/24
-test-address net2 192.168.10.12/24
-probe-target 192.168.10.1
-EOC
+probe_lan_file
 sed -i 's/^FAILURE_DETECTION_TIME=.*/FAILURE_DETECTION_TIME=1000/' /etc/default/mpathd
 run_unit ipmp-apply > /tmp/apply.log 2>&1 || { cat /tmp/apply.log; fail "ipmp-apply.service failed"; }
 run_unit in.mpathd
