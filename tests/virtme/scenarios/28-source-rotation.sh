@@ -132,8 +132,10 @@ for a in 192.0.2.11 2001:db8::11; do
 done
 
 # A data address removed under a connection loop: no connection started
-# 100 ms after the removal uses it, and none fails.
-python3 "$CONNS" loop 192.0.2.2 5001 8 > /tmp/rot.loop &
+# 100 ms after the removal uses it, and none fails. The loop lasts 15 s: a
+# connection in flight from 192.0.2.14 at the removal waits out its 5 s
+# timeout, and at least 30 must still be made after it.
+python3 "$CONNS" loop 192.0.2.2 5001 15 > /tmp/rot.loop &
 loop=$!
 wait_for 10 "the loop uses 192.0.2.14" grep -q " 192.0.2.14 ok" /tmp/rot.loop
 ip addr del 192.0.2.14/24 dev itops0
